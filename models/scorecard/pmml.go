@@ -64,9 +64,6 @@ func (s *Scorecard) PMML(appVersion string) ([]byte, error) {
 			}
 		}
 		for _, a := range c.Attributes {
-			if a.Missing && len(a.Categories) == 0 && a.Lower == nil && a.Upper == nil {
-				continue
-			}
 			switch {
 			case c.Kind == "categorical" && len(a.Categories) > 0:
 				quoted := make([]string, len(a.Categories))
@@ -76,7 +73,7 @@ func (s *Scorecard) PMML(appVersion string) ([]byte, error) {
 				pc.Attributes = append(pc.Attributes, pmmlAttribute{PartialScore: a.Points,
 					pmmlPredicate: pmmlPredicate{Set: &pmmlSet{Field: c.Name, BooleanOperator: "isIn",
 						Array: pmmlArray{N: len(a.Categories), Type: "string", Values: strings.Join(quoted, " ")}}}})
-			case c.Kind == "numeric" && (a.Lower != nil || a.Upper != nil || len(a.Special) == 0):
+			case c.Kind == "numeric" && a.Interval:
 				pc.Attributes = append(pc.Attributes, pmmlAttribute{PartialScore: a.Points, pmmlPredicate: interval(c.Name, a)})
 			}
 		}

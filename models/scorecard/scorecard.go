@@ -48,7 +48,10 @@ func (s Scaling) Offset() float64 { return s.BasePoints - s.Factor()*math.Log(s.
 // Attribute is one bin of a characteristic: a numeric interval [Lower, Upper), a set of
 // categories, the missing values, or special values.
 type Attribute struct {
-	Label      string    `json:"label"`
+	Label string `json:"label"`
+	// Interval marks the regular bins of a numeric characteristic, holding [Lower, Upper).
+	// Such a bin may also hold the missing values (Missing) when they were merged into it.
+	Interval   bool      `json:"interval,omitempty"`
 	Lower      *float64  `json:"lower,omitempty"` // nil: −∞
 	Upper      *float64  `json:"upper,omitempty"` // nil: +∞
 	Categories []string  `json:"categories,omitempty"`
@@ -223,7 +226,7 @@ func (c *Characteristic) prepare() error {
 			for _, v := range a.Special {
 				c.special[v] = j
 			}
-			if a.Missing || len(a.Special) > 0 && a.Lower == nil && a.Upper == nil {
+			if !a.Interval {
 				continue
 			}
 			lo, hi := math.Inf(-1), math.Inf(1)

@@ -20,9 +20,9 @@ func testCard(t *testing.T) *Scorecard {
 			{
 				Name: "age", Kind: "numeric", Coefficient: -0.8, ReasonCode: "age",
 				Attributes: []Attribute{
-					{Label: "[-inf, 30)", Upper: f(30), WOE: -0.5},
-					{Label: "[30, 50)", Lower: f(30), Upper: f(50), WOE: 0.2},
-					{Label: "[50, inf)", Lower: f(50), WOE: 0.6},
+					{Label: "[-inf, 30)", Interval: true, Upper: f(30), WOE: -0.5},
+					{Label: "[30, 50)", Interval: true, Lower: f(30), Upper: f(50), WOE: 0.2},
+					{Label: "[50, inf)", Interval: true, Lower: f(50), WOE: 0.6},
 					{Label: "missing", Missing: true, WOE: -0.1},
 					{Label: "special -1", Special: []float64{-1}, WOE: -1.0},
 				},
@@ -155,7 +155,7 @@ func TestPrepareRefuses(t *testing.T) {
 		want string
 	}{
 		{"gap", func(s *Scorecard) { s.Characteristics[0].Attributes[1].Lower = f(31) }, "gap"},
-		{"not covering", func(s *Scorecard) { s.Characteristics[0].Attributes[0].Upper = nil; s.Characteristics[0].Attributes[0].Lower = f(0) }, "cover"},
+		{"not covering", func(s *Scorecard) { s.Characteristics[0].Attributes[0].Lower = f(0) }, "cover"},
 		{"duplicate category", func(s *Scorecard) { s.Characteristics[1].Attributes[0].Categories = []string{"own"} }, "two attributes"},
 		{"missing index", func(s *Scorecard) { s.Characteristics[1].MissingAttribute = 9 }, "missing_attribute"},
 		{"nan woe", func(s *Scorecard) { s.Characteristics[1].Attributes[0].WOE = math.NaN() }, "WOE"},

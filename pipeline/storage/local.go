@@ -24,6 +24,10 @@ func (Local) Stat(ctx context.Context, loc Location) (Object, error) {
 		}
 		return Object{}, err
 	}
+	if fi.IsDir() {
+		// A directory is a prefix, not an object, as on S3.
+		return Object{}, fmt.Errorf("%s: is a directory, not a file: %w", loc, ErrNotExist)
+	}
 	return Object{Location: loc, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
 

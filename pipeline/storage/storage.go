@@ -115,11 +115,11 @@ func (l Location) String() string {
 // (absolute paths or ".." components), so that a run writes only under its output.
 func (l Location) Join(elem ...string) (Location, error) {
 	rel := path.Join(elem...)
+	if path.IsAbs(rel) || hasDotDot(strings.Join(elem, "/")) {
+		return Location{}, fmt.Errorf("location %s: %q escapes it", l, strings.Join(elem, "/"))
+	}
 	if rel == "" || rel == "." {
 		return l, nil
-	}
-	if path.IsAbs(rel) || hasDotDot(path.Clean(rel)) || hasDotDot(strings.Join(elem, "/")) {
-		return Location{}, fmt.Errorf("location %s: %q escapes it", l, strings.Join(elem, "/"))
 	}
 	out := l
 	out.Dir = false

@@ -22,7 +22,7 @@ type ScoredRows struct {
 	Segment []int32  // nil: no segments (null)
 	SegName []string // nil: no segments
 	// Warnings per row; nil: none for every row.
-	Warnings                  [][]string
+	Warnings                   [][]string
 	Model, ModelVersion, RunID string
 	// Sample and Bad are set for train and backtest runs (ScoredTrainingSchema).
 	Sample []string

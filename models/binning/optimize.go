@@ -146,7 +146,7 @@ func (p *mergeProblem) solve(shape Trend) ([]int, float64) {
 
 	maxK := min(p.maxBins, n)
 	if p.minCount > 0 {
-		maxK = min(maxK, int((cumG[n]+cumB[n])/p.minCount))
+		maxK = min(maxK, int((cumG[n]+cumB[n])/p.minCount+1e-9))
 	}
 	maxK = max(maxK, 1)
 	phases := shapePhases(shape)

@@ -12,25 +12,29 @@ import (
 // cfg.Special. Each edge is an observed value and the pre-bin boundary lies just
 // before it, so equal values always share a pre-bin; repeated quantiles give one
 // edge and an edge at the minimum (an empty first pre-bin) is dropped. The
-// quantile of rank r is the r-th smallest value, r = ⌊q·m/P⌋ for m usable
-// values. x is not modified; one copy of the usable values is made.
+// quantile of rank r is the r-th smallest value (from 0), r = ⌊q·m/P⌋ for m
+// usable values. x is not modified.
+//
+// The quantiles are exact and found without sorting: a first pass counts the
+// values per radix bucket (the top 16 bits of an order-preserving key), a
+// second copies out only the buckets that hold a wanted rank, and a
+// quickselect finds the ranks inside them.
 func QuantileEdges(x []float64, cfg Config) ([]float64, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	buf := make([]float64, 0, len(x))
 	special := cfg.Special
+	hist := make([]int, 1<<radixBits)
+	m := 0
 	lowest := math.Inf(1)
 	for _, v := range x {
 		if v != v || isSpecial(v, special) {
 			continue
 		}
-		if v < lowest {
-			lowest = v
-		}
-		buf = append(buf, v)
+		lowest = min(lowest, v)
+		hist[radixBucket(v)]++
+		m++
 	}
-	m := len(buf)
 	if m < 2 {
 		return nil, nil
 	}
@@ -42,16 +46,67 @@ func QuantileEdges(x []float64, cfg Config) ([]float64, error) {
 			ranks = append(ranks, r)
 		}
 	}
-	multiSelect(buf, ranks)
-	edges := make([]float64, 0, len(ranks))
-	for _, r := range ranks {
-		v := buf[r]
-		if v <= lowest || math.IsInf(v, 0) || (len(edges) > 0 && v <= edges[len(edges)-1]) {
+
+	// The buckets holding the ranks, with the ranks relative to each bucket.
+	type bucket struct {
+		values []float64
+		ranks  []int
+	}
+	var buckets []bucket
+	slot := make([]uint8, 1<<radixBits) // bucket → 1 + index into buckets, 0 if not wanted
+	below := 0                          // values in the buckets before b
+	next := 0                           // next rank to place
+	for b, n := range hist {
+		if next == len(ranks) {
+			break
+		}
+		if ranks[next] >= below+n {
+			below += n
 			continue
 		}
-		edges = append(edges, v)
+		bk := bucket{values: make([]float64, 0, n)}
+		for next < len(ranks) && ranks[next] < below+n {
+			bk.ranks = append(bk.ranks, ranks[next]-below)
+			next++
+		}
+		buckets = append(buckets, bk)
+		slot[b] = uint8(len(buckets))
+		below += n
+	}
+	for _, v := range x {
+		if v != v || isSpecial(v, special) {
+			continue
+		}
+		if s := slot[radixBucket(v)]; s != 0 {
+			buckets[s-1].values = append(buckets[s-1].values, v)
+		}
+	}
+
+	edges := make([]float64, 0, len(ranks))
+	for _, bk := range buckets {
+		multiSelect(bk.values, bk.ranks)
+		for _, r := range bk.ranks {
+			v := bk.values[r]
+			if v <= lowest || math.IsInf(v, 0) || (len(edges) > 0 && v <= edges[len(edges)-1]) {
+				continue
+			}
+			edges = append(edges, v+0) // +0 turns -0 into 0
+		}
 	}
 	return edges, nil
+}
+
+// radixBits is the number of top key bits that choose a bucket in
+// QuantileEdges: 16 bits are the sign, the exponent and 4 bits of mantissa,
+// so a bucket spans 1/16 of a binary order of magnitude.
+const radixBits = 16
+
+// radixBucket returns the top radixBits bits of an unsigned key that orders
+// like the float64 v (v not NaN; -0 and 0 share the key of 0).
+func radixBucket(v float64) int {
+	u := math.Float64bits(v + 0) // -0 + 0 = 0
+	u ^= uint64(int64(u)>>63) | 1<<63
+	return int(u >> (64 - radixBits))
 }
 
 // isSpecial reports whether v is one of the special values.

@@ -536,6 +536,16 @@ func TestDegenerateInputs(t *testing.T) {
 	if _, err := FitNumeric("zero weight", []float64{1}, []int8{1}, []float64{0}, cfg); err == nil {
 		t.Error("zero total weight accepted")
 	}
+	many := make([]float64, MaxPreBins)
+	for i := range many {
+		many[i] = float64(i)
+	}
+	if c, _ := NewNumericCounts(many, nil); c != nil {
+		_ = c.AddNumeric(many, make([]int8, len(many)), nil)
+		if _, err := FitCounts("many", c, cfg); err == nil || !strings.Contains(err.Error(), "at most 100") {
+			t.Errorf("%d pre-bins: %v", MaxPreBins+1, err)
+		}
+	}
 	if _, err := FitCategorical("empty", []string{"", ""}, []int8{0, 1}, nil, cfg); err != nil {
 		t.Errorf("all-missing categorical: %v", err)
 	}

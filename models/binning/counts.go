@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Counts is step 2: the (weighted) goods and bads of every pre-bin of one
@@ -131,11 +132,7 @@ func (c *Counts) AddCategorical(x []string, y []int8, w []float64) error {
 		}
 		k, ok := c.index[s]
 		if !ok {
-			k = len(c.Categories)
-			c.index[s] = k
-			c.Categories = append(c.Categories, s)
-			c.Goods = append(c.Goods, 0)
-			c.Bads = append(c.Bads, 0)
+			k = c.addCategory(s)
 		}
 		if bad {
 			c.Bads[k] += wi
@@ -155,12 +152,12 @@ func (c *Counts) Merge(o *Counts) error {
 	if c.Kind != o.Kind {
 		return fmt.Errorf("binning: merge %s counts into %s counts", o.Kind, c.Kind)
 	}
+	if c.Kind == Numeric && (!slices.Equal(c.Edges, o.Edges) || !slices.Equal(c.Special, o.Special)) {
+		return errors.New("binning: merge numeric counts with different edges or special values")
+	}
 	c.MissingGoods += o.MissingGoods
 	c.MissingBads += o.MissingBads
 	if c.Kind == Numeric {
-		if !slices.Equal(c.Edges, o.Edges) || !slices.Equal(c.Special, o.Special) {
-			return errors.New("binning: merge numeric counts with different edges or special values")
-		}
 		addTo(c.Goods, o.Goods)
 		addTo(c.Bads, o.Bads)
 		addTo(c.SpecialGoods, o.SpecialGoods)
@@ -171,16 +168,25 @@ func (c *Counts) Merge(o *Counts) error {
 	for i, s := range o.Categories {
 		k, ok := c.index[s]
 		if !ok {
-			k = len(c.Categories)
-			c.index[s] = k
-			c.Categories = append(c.Categories, s)
-			c.Goods = append(c.Goods, 0)
-			c.Bads = append(c.Bads, 0)
+			k = c.addCategory(s)
 		}
 		c.Goods[k] += o.Goods[i]
 		c.Bads[k] += o.Bads[i]
 	}
 	return nil
+}
+
+// addCategory appends a new category with empty counts and returns its
+// pre-bin. The name is copied so that the counts do not keep the caller's
+// (possibly large) backing buffer alive.
+func (c *Counts) addCategory(s string) int {
+	k := len(c.Categories)
+	s = strings.Clone(s)
+	c.index[s] = k
+	c.Categories = append(c.Categories, s)
+	c.Goods = append(c.Goods, 0)
+	c.Bads = append(c.Bads, 0)
+	return k
 }
 
 func addTo(dst, src []float64) {
@@ -215,10 +221,8 @@ func (c *Counts) check() error {
 		if len(c.Edges)+1 != n {
 			return fmt.Errorf("binning: %d edges need %d pre-bins, counts have %d", len(c.Edges), len(c.Edges)+1, n)
 		}
-		for i, e := range c.Edges {
-			if math.IsNaN(e) || math.IsInf(e, 0) || (i > 0 && e <= c.Edges[i-1]) {
-				return fmt.Errorf("binning: edges must be finite and strictly increasing, edge %d is %v", i, e)
-			}
+		if err := checkEdges(c.Edges); err != nil {
+			return fmt.Errorf("binning: edges: %w", err)
 		}
 		if err := checkSpecial(c.Special); err != nil {
 			return fmt.Errorf("binning: special values: %w", err)
@@ -251,6 +255,16 @@ func (c *Counts) check() error {
 			if !(v >= 0) || math.IsInf(v, 0) {
 				return fmt.Errorf("binning: count %v is negative or not finite", v)
 			}
+		}
+	}
+	return nil
+}
+
+// checkEdges reports cut points that are not finite and strictly increasing.
+func checkEdges(edges []float64) error {
+	for i, e := range edges {
+		if math.IsNaN(e) || math.IsInf(e, 0) || (i > 0 && e <= edges[i-1]) {
+			return fmt.Errorf("must be finite and strictly increasing, %d is %v", i, e)
 		}
 	}
 	return nil

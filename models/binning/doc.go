@@ -16,8 +16,9 @@
 //     never split; duplicate quantile values give a single edge, so a variable
 //     with few distinct values gets at most one pre-bin per value. NaN is
 //     missing; the [Config.Special] values (e.g. -1, 9999) never produce an edge.
-//     The quantiles are found by selection on one copy of the data, not by a
-//     full sort. Categorical pre-bins are simply the categories.
+//     The quantiles are exact but found without sorting (a radix histogram,
+//     then selection inside the few buckets holding a wanted rank). Categorical
+//     pre-bins are simply the categories.
 //  2. Counting ([Counts]): goods and bads, optionally weighted, per pre-bin,
 //     plus the missing and each special value. Counts of several chunks add up
 //     ([Counts.Merge]); numeric rows are placed by binary search over the edges.
@@ -39,6 +40,14 @@
 // allowed to stay split. Alpha = 1 switches the test off. Weighted counts enter
 // the test as if they were counts.
 //
+// The default Alpha is 0.3 (neighbours must differ by about one standard
+// error), not the textbook 0.05: the test guards against splitting noise, and
+// on small samples 0.05 also erases weak but real signal. On German Credit
+// (stratified 70/30 splits, logistic regression on the WOE of variables with
+// IV ≥ 0.02, 200 splits) the mean test AUC is 0.776 at 0.05, 0.784 at 0.2,
+// 0.785 at 0.3 and 0.786 with the test off. On large samples the choice hardly
+// matters.
+//
 // The event rate (share of bads) of the regular bins must follow
 // [Config.Trend] along x: ascending, descending, peak (strictly up, then
 // strictly down) or valley (down, then up). Trend auto (the default) solves all
@@ -55,8 +64,8 @@
 // programme exact. The reported IV uses the exact WOE below.
 //
 // Categorical variables: categories with a share below [Config.RareShare]
-// (default 2%) are first pooled into one "other" group, as are the smallest
-// categories beyond the first [Config.PreBins]−1. The categories and that group
+// (default 2%) are first pooled into one "other" group, and so are the
+// smallest categories when more than [Config.PreBins] pre-bins would remain. The categories and that group
 // are then ordered by event rate, which makes grouping them an ordered problem
 // solved by the same dynamic programme (the trend is ascending in that order,
 // [Config.Trend] does not apply).

@@ -2,6 +2,7 @@ package binning
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -84,20 +85,17 @@ type Manual struct {
 // FitCounts is step 3: the optimal binning of counts from step 2. Numeric
 // counts use their own special values; cfg.Special is not consulted.
 func FitCounts(name string, c *Counts, cfg Config) (*Variable, error) {
-	if err := cfg.Validate(); err != nil {
+	totalGoods, totalBads, err := checkStep3(c, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("bin %s: %w", name, err)
-	}
-	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("bin %s: %w", name, err)
-	}
-	totalGoods, totalBads := c.totals()
-	if !(totalGoods+totalBads > 0) {
-		return nil, fmt.Errorf("bin %s: no rows with positive weight", name)
 	}
 	var regular []group
 	var unseen int
 	switch c.Kind {
 	case Numeric:
+		if n := len(c.Goods); n > MaxPreBins {
+			return nil, fmt.Errorf("bin %s: counts have %d pre-bins, the search takes at most %d", name, n, MaxPreBins)
+		}
 		p := newMergeProblem(c.Goods, c.Bads, totalGoods, totalBads, cfg)
 		cuts, _ := p.solveTrend(cfg.Trend, cfg.TrendMargin)
 		regular = numericGroups(c, cuts)
@@ -135,15 +133,8 @@ func FitCounts(name string, c *Counts, cfg Config) (*Variable, error) {
 // of m over the counts c. Missing and special values follow the rules of the
 // package documentation.
 func ApplyManual(name string, c *Counts, m Manual, cfg Config) (*Variable, error) {
-	if err := cfg.Validate(); err != nil {
+	if _, _, err := checkStep3(c, cfg); err != nil {
 		return nil, fmt.Errorf("bin %s: %w", name, err)
-	}
-	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("bin %s: %w", name, err)
-	}
-	totalGoods, totalBads := c.totals()
-	if !(totalGoods+totalBads > 0) {
-		return nil, fmt.Errorf("bin %s: no rows with positive weight", name)
 	}
 	var regular []group
 	unseen := -1
@@ -152,11 +143,11 @@ func ApplyManual(name string, c *Counts, m Manual, cfg Config) (*Variable, error
 		if len(m.Groups) > 0 {
 			return nil, fmt.Errorf("bin %s: category groups given for a numeric variable", name)
 		}
+		if err := checkEdges(m.Breaks); err != nil {
+			return nil, fmt.Errorf("bin %s: breaks: %w", name, err)
+		}
 		cuts := []int{0}
-		for i, b := range m.Breaks {
-			if math.IsNaN(b) || math.IsInf(b, 0) || (i > 0 && b <= m.Breaks[i-1]) {
-				return nil, fmt.Errorf("bin %s: breaks must be finite and strictly increasing, break %d is %v", name, i, b)
-			}
+		for _, b := range m.Breaks {
 			k, found := slices.BinarySearch(c.Edges, b)
 			if !found {
 				return nil, fmt.Errorf("bin %s: break %v is not an edge of the counts", name, b)
@@ -176,6 +167,22 @@ func ApplyManual(name string, c *Counts, m Manual, cfg Config) (*Variable, error
 		}
 	}
 	return assemble(name, c, regular, unseen, cfg, true)
+}
+
+// checkStep3 validates the inputs of step 3 and returns the total goods and
+// bads.
+func checkStep3(c *Counts, cfg Config) (goods, bads float64, err error) {
+	if err := cfg.Validate(); err != nil {
+		return 0, 0, err
+	}
+	if err := c.check(); err != nil {
+		return 0, 0, err
+	}
+	goods, bads = c.totals()
+	if !(goods+bads > 0) {
+		return 0, 0, errors.New("no rows with positive weight")
+	}
+	return goods, bads, nil
 }
 
 // categoryGroups builds the regular groups of a manual categorical binning and

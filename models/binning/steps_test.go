@@ -123,6 +123,14 @@ func TestQuantileEdges(t *testing.T) {
 			}
 		}
 	}
+	// Negative zero is zero: never an edge "-0".
+	z := []float64{-1, -1, math.Copysign(0, -1), math.Copysign(0, -1), 0, 1, 1}
+	cfg := DefaultConfig()
+	cfg.PreBins = 4 // ranks 1, 3, 5 of 7: -1 (the minimum, dropped), ±0, 1
+	if e, _ := QuantileEdges(z, cfg); len(e) != 2 || e[0] != 0 || math.Signbit(e[0]) || e[1] != 1 {
+		t.Errorf("edges %v (sign bit %v)", e, math.Signbit(e[0]))
+	}
+
 	// Twenty equal-sized pre-bins of distinct values sit at the 5% quantiles.
 	x := make([]float64, 1000)
 	for i := range x {

@@ -38,32 +38,21 @@ type Bin struct {
 	IV  float64 `json:"iv"`
 }
 
-// binJSON is the JSON form of a Bin: infinite bounds are left out.
+// binJSON is the JSON form of a Bin: its bounds, shallower than the
+// embedded ones, replace them and are left out when infinite.
 type binJSON struct {
-	Label      string    `json:"label"`
-	Interval   bool      `json:"interval,omitempty"`
-	Lower      *float64  `json:"lower,omitempty"`
-	Upper      *float64  `json:"upper,omitempty"`
-	Categories []string  `json:"categories,omitempty"`
-	Missing    bool      `json:"missing,omitempty"`
-	Special    []float64 `json:"special,omitempty"`
-	Count      float64   `json:"count"`
-	Goods      float64   `json:"goods"`
-	Bads       float64   `json:"bads"`
-	Share      float64   `json:"share"`
-	EventRate  float64   `json:"event_rate"`
-	WOE        float64   `json:"woe"`
-	IV         float64   `json:"iv"`
+	binFields
+	Lower *float64 `json:"lower,omitempty"`
+	Upper *float64 `json:"upper,omitempty"`
 }
+
+// binFields is Bin without its methods.
+type binFields Bin
 
 // MarshalJSON writes the bin; bounds appear only for intervals and only when
 // finite.
 func (b Bin) MarshalJSON() ([]byte, error) {
-	j := binJSON{
-		Label: b.Label, Interval: b.Interval, Categories: b.Categories,
-		Missing: b.Missing, Special: b.Special, Count: b.Count, Goods: b.Goods,
-		Bads: b.Bads, Share: b.Share, EventRate: b.EventRate, WOE: b.WOE, IV: b.IV,
-	}
+	j := binJSON{binFields: binFields(b)}
 	if b.Interval {
 		if !math.IsInf(b.Lower, 0) {
 			j.Lower = &b.Lower
@@ -81,11 +70,8 @@ func (b *Bin) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	*b = Bin{
-		Label: j.Label, Interval: j.Interval, Categories: j.Categories,
-		Missing: j.Missing, Special: j.Special, Count: j.Count, Goods: j.Goods,
-		Bads: j.Bads, Share: j.Share, EventRate: j.EventRate, WOE: j.WOE, IV: j.IV,
-	}
+	*b = Bin(j.binFields)
+	b.Lower, b.Upper = 0, 0
 	if b.Interval {
 		b.Lower, b.Upper = math.Inf(-1), math.Inf(1)
 		if j.Lower != nil {
@@ -117,7 +103,7 @@ type Variable struct {
 	// MissingBin is the bin a missing value is scored into.
 	MissingBin int `json:"missing_bin"`
 	// UnseenBin (categorical) is the bin a category unseen in training is
-	// scored into.
+	// scored into; for a numeric variable it equals MissingBin.
 	UnseenBin int `json:"unseen_bin"`
 	// IV is the information value, the sum of the bins' IV.
 	IV float64 `json:"iv"`
@@ -151,10 +137,8 @@ func (v *Variable) build() error {
 		if len(v.Edges)+1 > nb {
 			return fmt.Errorf("%d edges need %d bins, have %d", len(v.Edges), len(v.Edges)+1, nb)
 		}
-		for i, e := range v.Edges {
-			if math.IsNaN(e) || math.IsInf(e, 0) || (i > 0 && e <= v.Edges[i-1]) {
-				return fmt.Errorf("edges must be finite and strictly increasing, edge %d is %v", i, e)
-			}
+		if err := checkEdges(v.Edges); err != nil {
+			return fmt.Errorf("edges: %w", err)
 		}
 		if err := checkSpecial(v.Special); err != nil {
 			return fmt.Errorf("special values: %w", err)

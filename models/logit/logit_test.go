@@ -546,3 +546,33 @@ func TestAccumulatorHandComputed(t *testing.T) {
 	near(t, "h11", h.At(1, 1), 4*w2, 1e-15)
 	near(t, "nobs", acc.NObs(), 2, 0)
 }
+
+// Whatever the tolerance, the reported log-likelihood and covariance are
+// those at the reported coefficients (a loose tolerance stops on the
+// log-likelihood plateau and re-evaluates at the final step).
+func TestFitStatisticsMatchCoefficients(t *testing.T) {
+	x, y := spector()
+	for _, tol := range []float64{1e-3, 1e-6, 0} {
+		res, err := logit.Fit(x, y, logit.Options{Tol: tol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := logit.NewAccumulator(res.Coef)
+		if err := acc.AddLabels(x.RawMatrix().Data, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		if acc.LogLik() != res.LogLik {
+			t.Errorf("tol %g: LogLik %v, at Coef %v", tol, res.LogLik, acc.LogLik())
+		}
+		var inv mat.SymDense
+		var ch mat.Cholesky
+		ch.Factorize(acc.Information())
+		if err := ch.InverseTo(&inv); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 4 {
+			near(t, "se at Coef", res.StdErr[j], math.Sqrt(inv.At(j, j)), 1e-12)
+			near(t, "coef", res.Coef[j], spectorCoef[j], 1e-5) // decimal data vs Stata: see spectorAsStata
+		}
+	}
+}

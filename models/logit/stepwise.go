@@ -318,14 +318,22 @@ func (s *stepwise[Y]) run() (*StepwiseResult, error) {
 	return &StepwiseResult{Selected: slices.Clone(s.in), Steps: s.steps, Model: s.cur}, nil
 }
 
-// additions fits every model with one more column.
-func (s *stepwise[Y]) additions() ([]candidate, error) {
+// neighbours fits every model one move away: one more column (Entered)
+// or one unforced column less (Removed). Candidates that cannot be fitted
+// are logged as Skipped and passed over.
+func (s *stepwise[Y]) neighbours(action Action) ([]candidate, error) {
 	var out []candidate
 	for c := range s.src.p {
-		if slices.Contains(s.in, c) {
+		in := slices.Contains(s.in, c)
+		var cols []int
+		switch {
+		case action == Entered && !in:
+			cols = with(s.in, c)
+		case action == Removed && in && !s.forced[c]:
+			cols = without(s.in, c)
+		default:
 			continue
 		}
-		cols := with(s.in, c)
 		res, err := s.fit(cols)
 		if err != nil {
 			if s.ctx.Err() != nil {
@@ -334,28 +342,12 @@ func (s *stepwise[Y]) additions() ([]candidate, error) {
 			s.skip(c, err)
 			continue
 		}
-		out = append(out, candidate{action: Entered, column: c, cols: cols, res: res, pValue: pValueOf(res, cols, c)})
-	}
-	return out, nil
-}
-
-// removals fits every model with one (unforced) column less.
-func (s *stepwise[Y]) removals() ([]candidate, error) {
-	var out []candidate
-	for _, c := range s.in {
-		if s.forced[c] {
-			continue
+		// The p-value of the variable in the model that holds it.
+		pv := pValueOf(res, cols, c)
+		if action == Removed {
+			pv = pValueOf(s.cur, s.in, c)
 		}
-		cols := without(s.in, c)
-		res, err := s.fit(cols)
-		if err != nil {
-			if s.ctx.Err() != nil {
-				return nil, fmt.Errorf("stepwise: %w", s.ctx.Err())
-			}
-			s.skip(c, err)
-			continue
-		}
-		out = append(out, candidate{action: Removed, column: c, cols: cols, res: res, pValue: pValueOf(s.cur, s.in, c)})
+		out = append(out, candidate{action: action, column: c, cols: cols, res: res, pValue: pv})
 	}
 	return out, nil
 }
@@ -382,19 +374,15 @@ func (s *stepwise[Y]) apply(c candidate, reason string) {
 // allows) that lowers the AIC most.
 func (s *stepwise[Y]) aicStep() (bool, error) {
 	var cands []candidate
-	if s.opt.Direction != Backward {
-		add, err := s.additions()
+	for _, action := range []Action{Entered, Removed} {
+		if (action == Entered && s.opt.Direction == Backward) || (action == Removed && s.opt.Direction == Forward) {
+			continue
+		}
+		more, err := s.neighbours(action)
 		if err != nil {
 			return false, err
 		}
-		cands = append(cands, add...)
-	}
-	if s.opt.Direction != Forward {
-		rem, err := s.removals()
-		if err != nil {
-			return false, err
-		}
-		cands = append(cands, rem...)
+		cands = append(cands, more...)
 	}
 	best := -1
 	for i, c := range cands {
@@ -418,7 +406,7 @@ func (s *stepwise[Y]) pValueStep() (bool, error) {
 	if s.opt.Direction == Backward {
 		return s.removeWorst()
 	}
-	add, err := s.additions()
+	add, err := s.neighbours(Entered)
 	if err != nil {
 		return false, err
 	}

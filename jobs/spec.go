@@ -363,6 +363,10 @@ func setPath(m *yaml.Node, path []string, value string) error {
 	return nil
 }
 
+// Validate fills the defaults of a spec built in code (as the score, backtest and evaluate
+// commands do) and validates it like a parsed one.
+func (s *Spec) Validate() error { return s.normalise() }
+
 // AsOfDate returns the spec's as_of as a date (UTC midnight).
 func (s *Spec) AsOfDate() time.Time {
 	t, _ := time.Parse(time.DateOnly, s.AsOf)
@@ -555,9 +559,9 @@ func (b *Binning) validate() error {
 		return bad("binning.min_goods", "%d is negative", b.MinGoods)
 	}
 	switch b.Monotonic {
-	case "", "auto", "ascending", "descending", "peak", "valley", "none":
+	case "", "auto", "ascending", "descending", "peak", "valley":
 	default:
-		return bad("binning.monotonic", "%q is not a trend (want auto, ascending, descending, peak, valley or none)", b.Monotonic)
+		return bad("binning.monotonic", "%q is not a trend (want auto, ascending, descending, peak or valley)", b.Monotonic)
 	}
 	return nil
 }

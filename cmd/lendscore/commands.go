@@ -5,9 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
+	"lendscore/gen"
 	"lendscore/jobs"
 	"lendscore/pipeline"
+	"lendscore/pipeline/runner"
+	"lendscore/pipeline/storage"
 )
 
 func isSpecError(err error) bool {
@@ -45,15 +49,110 @@ func (e *environment) cmdRun(ctx context.Context, args []string) error {
 }
 
 func (e *environment) runJob(ctx context.Context, spec *jobs.Spec) error {
-	return fmt.Errorf("job kind %s is not built yet", spec.Kind)
+	stores := storage.NewStores(runner.StoreOptions(spec))
+	m, err := runner.Run(ctx, spec, runner.Env{Stores: stores, Log: e.log})
+	if err != nil {
+		return err
+	}
+	out, _ := storage.Parse(spec.Output)
+	dir, _ := out.Join("runs", m.RunID)
+	fmt.Fprintf(e.stdout, "published %s run %s to %s\n", m.Kind, m.RunID, dir)
+	for _, f := range m.Outputs {
+		if f.Path == "model_card.html" || f.Path == "report/portfolio.html" {
+			loc, _ := dir.Join(f.Path)
+			fmt.Fprintf(e.stdout, "  %s\n", loc)
+		}
+	}
+	return nil
 }
 
 func (e *environment) cmdGen(ctx context.Context, args []string) error {
-	return errors.New("gen is not built yet")
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	customers := fs.Int("customers", 0, "number of customers")
+	out := fs.String("out", "", "output location")
+	months := fs.Int("months", 0, "months of history (default 36)")
+	seed := fs.Uint64("seed", 1, "random seed")
+	dirty := fs.Float64("dirty-rate", 0, "fraction of rows per table with a fault")
+	asOf := fs.String("as-of", "", "end of the history YYYY-MM-DD (default 2026-06-30)")
+	drift := fs.Float64("drift", 0, "strength of the population and risk drift (0: none)")
+	driftFrom := fs.String("drift-from", "", "first date of the drift YYYY-MM-DD (default 12 months before --as-of)")
+	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("gen: unexpected argument %q", pos[0])
+	}
+	if err := required(fs, "customers", "out"); err != nil {
+		return err
+	}
+	loc, err := storage.Parse(*out)
+	if err != nil {
+		return usagef("gen: --out: %v", err)
+	}
+	cfg := gen.Config{Customers: *customers, Months: *months, Seed: *seed, DirtyRate: *dirty}
+	if *asOf != "" {
+		if cfg.AsOf, err = time.Parse(time.DateOnly, *asOf); err != nil {
+			return usagef("gen: --as-of %q is not a date YYYY-MM-DD", *asOf)
+		}
+	}
+	if *drift != 0 {
+		end := cfg.AsOf
+		if end.IsZero() {
+			end = gen.DefaultAsOf
+		}
+		cfg.Drift = gen.Drift{Strength: *drift, Start: end.AddDate(-1, 0, 0)}
+		if *driftFrom != "" {
+			if cfg.Drift.Start, err = time.Parse(time.DateOnly, *driftFrom); err != nil {
+				return usagef("gen: --drift-from %q is not a date YYYY-MM-DD", *driftFrom)
+			}
+		}
+	}
+	switch {
+	case *customers < 1:
+		return usagef("gen: --customers %d: want 1 or more", *customers)
+	case *dirty < 0 || *dirty >= 0.5:
+		return usagef("gen: --dirty-rate %g: want 0 ≤ rate < 0.5", *dirty)
+	case *months < 0:
+		return usagef("gen: --months %d: want a positive number", *months)
+	}
+	stores := storage.NewStores(storage.Options{Endpoint: *endpoint})
+	start := time.Now()
+	sum, err := gen.Generate(ctx, stores, loc, cfg)
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	e.log.Info("generated extracts", "location", loc.String(), "customers", sum.Rows["customers"], "loans", sum.Rows["loans"],
+		"repayments", sum.Rows["repayments"], "interactions", sum.Rows["interactions"], "seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
+	fmt.Fprintf(e.stdout, "wrote %d customers, %d loans, %d repayments, %d interactions to %s\n",
+		sum.Rows["customers"], sum.Rows["loans"], sum.Rows["repayments"], sum.Rows["interactions"], loc)
+	return nil
 }
 
 func (e *environment) cmdScore(ctx context.Context, args []string) error {
-	return errors.New("score is not built yet")
+	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	model := fs.String("model", "", "a train output, run folder or scorecard.json")
+	input := fs.String("input", "", "the table to score (file, prefix or glob; Parquet or CSV)")
+	out := fs.String("out", "", "where to publish the scored run")
+	id := fs.String("id", "", "id column (default: the scorecard's)")
+	asOf := fs.String("as-of", "", "as_of_date of the scored rows (default today)")
+	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("score: unexpected argument %q", pos[0])
+	}
+	if err := required(fs, "model", "input", "out"); err != nil {
+		return err
+	}
+	spec := &jobs.Spec{Kind: jobs.KindScore, Name: "score", Inputs: jobs.Inputs{Table: *input}, ID: *id, Output: *out, Model: *model, AsOf: *asOf, Storage: jobs.Storage{Endpoint: *endpoint}}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	return e.runJob(ctx, spec)
 }
 
 func (e *environment) cmdBacktest(ctx context.Context, args []string) error {

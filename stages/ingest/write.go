@@ -1,0 +1,384 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"lendscore/pipeline/storage"
+)
+
+// CreatedBy is the writer name recorded in every Parquet file lendscore writes. It carries
+// no version, so that the same data gives the same bytes across releases of the writer.
+const CreatedBy = "lendscore"
+
+// PartOptions configure a PartWriter.
+type PartOptions struct {
+	// RowsPerPart is the number of rows after which a new part file starts; default
+	// 1,000,000.
+	RowsPerPart int64
+	// RowGroupRows is the number of rows per Parquet row group; default 131,072. Readers
+	// stream a file one row group at a time.
+	RowGroupRows int64
+	// Compression is "zstd" (the default), "snappy" or "none".
+	Compression string
+	// Allocator allocates the writer's buffers; default memory.DefaultAllocator.
+	Allocator memory.Allocator
+}
+
+const (
+	defaultRowsPerPart  = 1_000_000
+	defaultRowGroupRows = 128 << 10
+)
+
+func (o PartOptions) withDefaults() (PartOptions, compress.Compression, error) {
+	if o.RowsPerPart <= 0 {
+		o.RowsPerPart = defaultRowsPerPart
+	}
+	if o.RowGroupRows <= 0 {
+		o.RowGroupRows = defaultRowGroupRows
+	}
+	if o.Allocator == nil {
+		o.Allocator = memory.DefaultAllocator
+	}
+	switch o.Compression {
+	case "", "zstd":
+		return o, compress.Codecs.Zstd, nil
+	case "snappy":
+		return o, compress.Codecs.Snappy, nil
+	case "none":
+		return o, compress.Codecs.Uncompressed, nil
+	}
+	return o, 0, fmt.Errorf("compression %q: want zstd, snappy or none", o.Compression)
+}
+
+// PartWriter writes a table as Parquet part files part-00000.parquet, part-00001.parquet, …
+// under a prefix, starting a new part every RowsPerPart rows. Nothing is visible until
+// Close, which commits every part; Abort (or a failed Write) leaves nothing behind.
+//
+// The bytes written depend only on the rows, the schema and the options: rows are regrouped
+// into row groups of exactly RowGroupRows rows (the last one shorter) whatever the sizes of
+// the records passed to Write, and the files carry no timestamps and a fixed created_by, so
+// a re-run over the same data reproduces the same files and checksums.
+type PartWriter struct {
+	ctx    context.Context
+	st     storage.Store
+	prefix storage.Location
+	schema *arrow.Schema
+	opts   PartOptions
+	props  *parquet.WriterProperties
+	aprops pqarrow.ArrowWriterProperties
+
+	// partName names part i.
+	partName func(i int) (storage.Location, error)
+
+	pending     []arrow.Record // rows not yet written, fewer than RowGroupRows
+	pendingRows int64
+
+	cur     *part   // the part being written
+	done    []*part // finished parts, not yet committed
+	written int64   // rows written to cur
+	failed  error
+	closed  bool
+}
+
+// part is one part file in the making.
+type part struct {
+	loc  storage.Location
+	w    storage.Writer
+	out  *hashingWriter
+	fw   *pqarrow.FileWriter
+	rows int64
+}
+
+// NewPartWriter starts writing records of schema as part files under prefix in st.
+func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Location, schema *arrow.Schema, opts PartOptions) (*PartWriter, error) {
+	opts, codec, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &PartWriter{
+		ctx:    ctx,
+		st:     st,
+		prefix: prefix,
+		schema: schema,
+		opts:   opts,
+		partName: func(i int) (storage.Location, error) {
+			return prefix.Join(fmt.Sprintf("part-%05d.parquet", i))
+		},
+		props: parquet.NewWriterProperties(
+			parquet.WithCompression(codec),
+			parquet.WithCreatedBy(CreatedBy),
+			parquet.WithMaxRowGroupLength(opts.RowGroupRows),
+			parquet.WithAllocator(opts.Allocator),
+		),
+		aprops: pqarrow.NewArrowWriterProperties(
+			pqarrow.WithStoreSchema(),
+			pqarrow.WithAllocator(opts.Allocator),
+		),
+	}, nil
+}
+
+// Write adds the rows of rec, which must have the writer's schema (field names, types and
+// nullability; metadata may differ). The writer keeps a reference to rec until its rows are
+// written; the caller keeps its own.
+func (w *PartWriter) Write(rec arrow.Record) error {
+	if w.failed != nil {
+		return w.failed
+	}
+	if w.closed {
+		return fmt.Errorf("write %s: part writer closed", w.prefix)
+	}
+	if d := schemaDiff(w.schema, rec.Schema()); d != "" {
+		return w.fail(fmt.Errorf("write %s: the record does not have the table's schema: %s", w.prefix, d))
+	}
+	for off := int64(0); off < rec.NumRows(); {
+		if err := w.ctx.Err(); err != nil {
+			return w.fail(err)
+		}
+		// Take rows up to the end of the row group and of the part.
+		room := min(w.opts.RowGroupRows-w.pendingRows, w.opts.RowsPerPart-w.written-w.pendingRows)
+		n := min(room, rec.NumRows()-off)
+		w.pending = append(w.pending, rec.NewSlice(off, off+n))
+		w.pendingRows += n
+		off += n
+		if w.pendingRows == w.opts.RowGroupRows || w.written+w.pendingRows == w.opts.RowsPerPart {
+			if err := w.flushRowGroup(); err != nil {
+				return w.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+// flushRowGroup writes the pending rows as one row group, rolling to a new part when the
+// current one is full.
+func (w *PartWriter) flushRowGroup() error {
+	if w.pendingRows == 0 {
+		return nil
+	}
+	rec, err := w.concatPending()
+	if err != nil {
+		return err
+	}
+	defer rec.Release()
+	if w.cur == nil {
+		if err := w.startPart(); err != nil {
+			return err
+		}
+	}
+	if err := w.cur.fw.Write(rec); err != nil {
+		return fmt.Errorf("write %s: %w", w.cur.loc, err)
+	}
+	w.cur.rows += rec.NumRows()
+	w.written += rec.NumRows()
+	if w.written == w.opts.RowsPerPart {
+		return w.finishPart()
+	}
+	return nil
+}
+
+// concatPending joins the pending slices into one record and clears them.
+func (w *PartWriter) concatPending() (arrow.Record, error) {
+	defer func() {
+		for _, r := range w.pending {
+			r.Release()
+		}
+		w.pending = w.pending[:0]
+		w.pendingRows = 0
+	}()
+	if len(w.pending) == 1 {
+		// Re-labelled with the writer's schema: records may differ from it in metadata.
+		r := w.pending[0]
+		return array.NewRecord(w.schema, r.Columns(), r.NumRows()), nil
+	}
+	cols := make([]arrow.Array, w.schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	parts := make([]arrow.Array, len(w.pending))
+	for i := range cols {
+		for j, r := range w.pending {
+			parts[j] = r.Column(i)
+		}
+		c, err := array.Concatenate(parts, w.opts.Allocator)
+		if err != nil {
+			return nil, fmt.Errorf("write %s: column %s: %w", w.prefix, w.schema.Field(i).Name, err)
+		}
+		cols[i] = c
+	}
+	return array.NewRecord(w.schema, cols, w.pendingRows), nil
+}
+
+func (w *PartWriter) startPart() error {
+	loc, err := w.partName(len(w.done))
+	if err != nil {
+		return err
+	}
+	sw, err := w.st.Create(w.ctx, loc)
+	if err != nil {
+		return err
+	}
+	out := &hashingWriter{w: sw, h: sha256.New()}
+	fw, err := pqarrow.NewFileWriter(w.schema, out, w.props, w.aprops)
+	if err != nil {
+		sw.Abort()
+		return fmt.Errorf("write %s: %w", loc, err)
+	}
+	w.cur = &part{loc: loc, w: sw, out: out, fw: fw}
+	return nil
+}
+
+// finishPart writes the footer of the current part; the part is committed by Close.
+func (w *PartWriter) finishPart() error {
+	p := w.cur
+	w.cur = nil
+	w.written = 0
+	w.done = append(w.done, p)
+	if err := p.fw.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", p.loc, err)
+	}
+	if p.out.err != nil {
+		return fmt.Errorf("write %s: %w", p.loc, p.out.err)
+	}
+	return nil
+}
+
+// fail discards every part and remembers err, which Write and Close report from now on.
+func (w *PartWriter) fail(err error) error {
+	w.failed = err
+	w.discard()
+	return err
+}
+
+// Close writes the remaining rows, commits every part and returns them in order with
+// their sizes, checksums and row counts. A writer that got no rows writes one empty part,
+// so that readers find the table and its schema.
+func (w *PartWriter) Close() ([]FileInfo, error) {
+	if w.failed != nil {
+		return nil, w.failed
+	}
+	if w.closed {
+		return nil, fmt.Errorf("close %s: part writer already closed", w.prefix)
+	}
+	w.closed = true
+	if err := w.flushRowGroup(); err != nil {
+		return nil, w.fail(err)
+	}
+	if w.cur == nil && len(w.done) == 0 {
+		if err := w.startPart(); err != nil {
+			return nil, w.fail(err)
+		}
+	}
+	if w.cur != nil {
+		if err := w.finishPart(); err != nil {
+			return nil, w.fail(err)
+		}
+	}
+	files := make([]FileInfo, 0, len(w.done))
+	for i, p := range w.done {
+		if err := p.w.Commit(); err != nil {
+			// Parts committed so far stay; the others are aborted.
+			for _, q := range w.done[i+1:] {
+				q.w.Abort()
+			}
+			w.failed = err
+			return nil, err
+		}
+		files = append(files, FileInfo{
+			Location: p.loc.String(),
+			Size:     p.out.n,
+			SHA256:   hex.EncodeToString(p.out.h.Sum(nil)),
+			Rows:     p.rows,
+		})
+	}
+	return files, nil
+}
+
+// Abort discards every part. It is a no-op after Close.
+func (w *PartWriter) Abort() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	return w.discard()
+}
+
+func (w *PartWriter) discard() error {
+	for _, r := range w.pending {
+		r.Release()
+	}
+	w.pending = nil
+	w.pendingRows = 0
+	var errs []error
+	if w.cur != nil {
+		w.cur.fw.Close() // releases its buffers; the bytes go nowhere visible
+		w.done = append(w.done, w.cur)
+		w.cur = nil
+	}
+	for _, p := range w.done {
+		errs = append(errs, p.w.Abort())
+	}
+	w.done = nil
+	return errors.Join(errs...)
+}
+
+// WriteParquet writes records, which must share one schema, as one Parquet file at loc
+// with the PartWriter's defaults (zstd, row groups of 131,072 rows, deterministic bytes).
+func WriteParquet(ctx context.Context, st storage.Store, loc storage.Location, records ...arrow.Record) (FileInfo, error) {
+	if len(records) == 0 {
+		return FileInfo{}, fmt.Errorf("write %s: no records, so no schema", loc)
+	}
+	pw, err := NewPartWriter(ctx, st, loc, records[0].Schema(), PartOptions{RowsPerPart: 1<<63 - 1})
+	if err != nil {
+		return FileInfo{}, err
+	}
+	pw.partName = func(int) (storage.Location, error) { return loc, nil }
+	for _, r := range records {
+		if err := pw.Write(r); err != nil {
+			pw.Abort()
+			return FileInfo{}, err
+		}
+	}
+	files, err := pw.Close()
+	if err != nil {
+		return FileInfo{}, err
+	}
+	return files[0], nil
+}
+
+// hashingWriter counts and hashes what goes through it to a storage.Writer. It remembers
+// the first write error, since the Parquet writer does not report every one.
+type hashingWriter struct {
+	w   storage.Writer
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (h *hashingWriter) Write(p []byte) (int, error) {
+	if h.err != nil {
+		return 0, h.err
+	}
+	n, err := h.w.Write(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	if err != nil {
+		h.err = err
+	}
+	return n, err
+}

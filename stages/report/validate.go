@@ -203,7 +203,11 @@ type AUCChange struct {
 // SampleReport holds the validation figures of one sample. A figure the
 // sample cannot support (too few bads, no PD) is absent and Notes says why.
 type SampleReport struct {
-	Name           string                        `json:"name"`
+	Name string `json:"name"`
+	// Rows and Bads count the sample's rows and bads, whatever else it
+	// supports.
+	Rows           int                           `json:"rows"`
+	Bads           int                           `json:"bads"`
 	Metrics        *metrics.SampleMetrics        `json:"metrics,omitempty"`
 	Gains          []metrics.GainsRow            `json:"gains,omitempty"`
 	HosmerLemeshow *metrics.HosmerLemeshowResult `json:"hosmer_lemeshow,omitempty"`
@@ -305,7 +309,12 @@ func Validate(in ValidationInput, th Thresholds) (*Validation, error) {
 	for i := range in.Samples {
 		s := &in.Samples[i]
 		r := &v.Samples[i]
-		r.Name = s.Name
+		r.Name, r.Rows = s.Name, len(s.Score)
+		for _, y := range s.Bad {
+			if y == 1 {
+				r.Bads++
+			}
+		}
 		if err := sampleFigures(in, s, r, th, hist); err != nil {
 			return nil, fmt.Errorf("validate: sample %s: %w", s.Name, err)
 		}

@@ -6,7 +6,7 @@ COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X lendscore/pipeline.Commit=$(COMMIT)
 BIN     := bin/lendscore
 
-.PHONY: all build demo test test-short bench minio vet clean
+.PHONY: all build demo test test-short fuzz bench minio vet clean
 
 all: build
 
@@ -29,6 +29,10 @@ test: minio
 # Quick tests without the race detector (MinIO tests still run when MinIO is installed).
 test-short:
 	LENDSCORE_MINIO=$(MINIO) $(GO) test -count=1 ./...
+
+# A short run of every fuzz target (FUZZTIME each, default 10s); CI runs it after the tests.
+fuzz:
+	bash scripts/fuzz.sh
 
 # Benchmarks (never part of `make test`); figures land in docs/BENCHMARKS.md.
 bench: build minio

@@ -151,14 +151,23 @@ func isNotExist(err error) bool {
 	return false
 }
 
-// Stat implements Store.
-func (s *S3) Stat(ctx context.Context, loc Location) (Object, error) {
+// head describes the object at loc; op names the operation in errors.
+func (s *S3) head(ctx context.Context, op string, loc Location) (*s3.HeadObjectOutput, error) {
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: aws.String(loc.Bucket),
 		Key:    aws.String(loc.Key),
 	})
 	if err != nil {
-		return Object{}, s3Error("stat", loc, err)
+		return nil, s3Error(op, loc, err)
+	}
+	return out, nil
+}
+
+// Stat implements Store.
+func (s *S3) Stat(ctx context.Context, loc Location) (Object, error) {
+	out, err := s.head(ctx, "stat", loc)
+	if err != nil {
+		return Object{}, err
 	}
 	return Object{Location: loc, Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified)}, nil
 }
@@ -212,12 +221,9 @@ func (s *S3) Delete(ctx context.Context, loc Location) error {
 // GET from the current offset; ReadAt issues ranged GETs, serving small reads (such as a
 // Parquet footer) from a cached window.
 func (s *S3) Open(ctx context.Context, loc Location) (Reader, error) {
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
-		Bucket: aws.String(loc.Bucket),
-		Key:    aws.String(loc.Key),
-	})
+	out, err := s.head(ctx, "open", loc)
 	if err != nil {
-		return nil, s3Error("open", loc, err)
+		return nil, err
 	}
 	return &s3Reader{
 		s:    s,

@@ -33,8 +33,8 @@ import (
 //
 // Detection ignores spaces and tabs around a value; string values keep them. A column with
 // no value at all is a string column of nulls. Markers of missing values (NullValues) are
-// nulls in every column type; for float64 columns that includes "NaN", so NaN never reaches a
-// float column as a value (stages turn nulls into NaN where they need to).
+// nulls in every column type; with the default markers that includes "NaN", so NaN never
+// reaches a float column as a value (stages turn nulls into NaN where they need to).
 //
 // Types are inferred from the whole file: a seekable input (every storage.Reader) is read
 // twice, once to infer and once to parse, so a value on the last row that contradicts the
@@ -94,8 +94,9 @@ func (o CSVOptions) withDefaults() CSVOptions {
 // must Retain it to keep it. A file without data rows yields one empty batch, so that its
 // schema is known. A seekable r is read twice (see CSVOptions), from its current offset.
 //
-// Errors name the file and the line: a row with the wrong number of fields (wrapping
-// csv.ErrFieldCount), bytes that are not UTF-8, an unterminated quote.
+// Errors name the file, the line (1-based; the header is line 1) and the data row (1-based;
+// a row may span lines when a quoted field holds line breaks): a row with the wrong number
+// of fields (wrapping csv.ErrFieldCount), bytes that are not UTF-8, an unterminated quote.
 func ReadCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, fn func(Batch) error) error {
 	opts = opts.withDefaults()
 	nulls := newNullSet(opts.NullValues)

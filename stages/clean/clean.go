@@ -1,0 +1,771 @@
+package clean
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"lendscore/schemas"
+	"lendscore/stages/ingest"
+)
+
+// Options configure the cleaning stage.
+type Options struct {
+	// AsOf is the extract date. Rows dated after it (born, established, onboarded,
+	// originated, paid or contacted in the future) are refused as date_order; with a zero
+	// AsOf those rules are skipped.
+	AsOf time.Time
+	// Parallelism bounds the goroutines used (default GOMAXPROCS). It never changes the
+	// result.
+	Parallelism int
+}
+
+// Result is the outcome of cleaning a set of extracts.
+type Result struct {
+	// Tables holds one TableResult per input table, by name.
+	Tables map[string]*TableResult `json:"tables"`
+}
+
+// TableResult is the outcome of cleaning one extract.
+type TableResult struct {
+	Name string `json:"name"`
+	// Schema is the canonical schema of Clean (schemas.Extract).
+	Schema *arrow.Schema `json:"-"`
+	// Clean holds the used rows in the canonical schema, in input order.
+	Clean []arrow.Record `json:"-"`
+	// QuarantineSchema is schemas.Quarantine of the input table's schema.
+	QuarantineSchema *arrow.Schema `json:"-"`
+	// Quarantine holds the refused rows exactly as read, with _source_file, _source_row and
+	// reason, in input order.
+	Quarantine []arrow.Record `json:"-"`
+	Counts     Counts         `json:"counts"`
+	// MissingColumns lists optional canonical columns the input lacks; they are null in
+	// Clean.
+	MissingColumns []string `json:"missing_columns,omitempty"`
+	// Profile describes every canonical column of the clean rows.
+	Profile []ColumnProfile `json:"profile"`
+}
+
+// Counts are a table's cleaning accounts. Input = Used + Quarantined always.
+type Counts struct {
+	Input       int64 `json:"input"`
+	Used        int64 `json:"used"`
+	Quarantined int64 `json:"quarantined"`
+	// Reasons counts quarantined rows by reason (code:detail).
+	Reasons map[string]int64 `json:"reasons"`
+}
+
+// Release releases every record of the result.
+func (r *Result) Release() {
+	for _, t := range r.Tables {
+		for _, rec := range t.Clean {
+			rec.Release()
+		}
+		for _, rec := range t.Quarantine {
+			rec.Release()
+		}
+		t.Clean, t.Quarantine = nil, nil
+	}
+}
+
+// Extracts cleans the relational extracts in (keyed by table name: customers, loans,
+// repayments, interactions; any subset). It casts every table to its canonical schema,
+// refuses rows that break the row rules, duplicates and orphans (see the package
+// documentation), and profiles the clean rows. A missing required column or a column that
+// cannot be cast fails the whole call with an error naming table, file and column. The
+// input tables are not modified and must stay alive until Extracts returns; the result
+// holds its own references.
+func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*Result, error) {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	var states []*tableState
+	for name := range in {
+		if specFor(name) == nil {
+			return nil, fmt.Errorf("clean: unknown table %q (want %v)", name, schemas.ExtractTables())
+		}
+	}
+	byName := map[string]*tableState{}
+	for _, spec := range specs {
+		t, ok := in[spec.name]
+		if !ok || t == nil {
+			continue
+		}
+		ts, err := newTableState(spec, t, opts)
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, ts)
+		byName[spec.name] = ts
+	}
+	defer func() {
+		for _, ts := range states {
+			ts.releaseColumns()
+		}
+	}()
+
+	// Cast and row rules, batch by batch.
+	type job struct {
+		ts *tableState
+		b  int
+	}
+	var jobs []job
+	for _, ts := range states {
+		for b := range ts.batches {
+			jobs = append(jobs, job{ts, b})
+		}
+	}
+	if err := parallel(ctx, opts.Parallelism, len(jobs), func(i int) error {
+		return jobs[i].ts.prepare(jobs[i].b)
+	}); err != nil {
+		return nil, err
+	}
+	// Duplicates, table by table; then orphans, parents first.
+	if err := parallel(ctx, opts.Parallelism, len(states), func(i int) error {
+		states[i].dedup()
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, ts := range states {
+		if parent := byName[ts.spec.parent]; parent != nil {
+			ts.orphans(parent)
+		}
+	}
+	// Outputs, batch by batch; then profiles, column by column.
+	if err := parallel(ctx, opts.Parallelism, len(jobs), func(i int) error {
+		return jobs[i].ts.output(ctx, jobs[i].b)
+	}); err != nil {
+		return nil, err
+	}
+	res := &Result{Tables: map[string]*TableResult{}}
+	type pjob struct {
+		tr  *TableResult
+		col int
+	}
+	var pjobs []pjob
+	for _, ts := range states {
+		tr := ts.result()
+		res.Tables[tr.Name] = tr
+		for c := range tr.Schema.NumFields() {
+			pjobs = append(pjobs, pjob{tr, c})
+		}
+	}
+	if err := parallel(ctx, opts.Parallelism, len(pjobs), func(i int) error {
+		j := pjobs[i]
+		j.tr.Profile[j.col] = profileColumn(j.tr.Schema.Field(j.col), j.tr.Clean, j.col)
+		return nil
+	}); err != nil {
+		res.Release()
+		return nil, err
+	}
+	for _, ts := range states {
+		c := res.Tables[ts.spec.name].Counts
+		slog.Debug("clean: table done", "table", ts.spec.name, "input", c.Input, "used", c.Used, "quarantined", c.Quarantined)
+	}
+	return res, nil
+}
+
+// parallel runs fn(0..n-1) on up to workers goroutines and returns the error of the
+// lowest index that failed, so that errors are deterministic too.
+func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[i] = err
+					return
+				}
+				errs[i] = fn(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tableState is one table on its way through the stage.
+type tableState struct {
+	spec    *tableSpec
+	in      *ingest.Table
+	opts    Options
+	asOf    int32 // days since 1970; valid when hasAsOf
+	hasAsOf bool
+	reasons *reasonTable
+	// reason holds one entry per input row (0: used), across batches in order.
+	reason  []uint16
+	batches []*batchState
+	missing []string
+	// keys maps a kept row's key to its row (customers, loans).
+	keys map[string]int32
+	// parentCol holds, per row, the index of its parent key value in parentIDs (-1:
+	// none), for tables whose key is not a single string (repayments).
+	localID  []int32
+	localIDs []string
+
+	clean, quarantine []arrow.Record
+	qschema           *arrow.Schema
+}
+
+// batchState is one input batch: its canonical columns and where its rows start.
+type batchState struct {
+	src    ingest.Batch
+	offset int // index of the batch's first row in tableState.reason
+	n      int
+	cols   []arrow.Array // canonical, in spec.schema order
+	clean  arrow.Record
+	quar   arrow.Record
+}
+
+func newTableState(spec *tableSpec, t *ingest.Table, opts Options) (*tableState, error) {
+	ts := &tableState{spec: spec, in: t, opts: opts, reasons: newReasonTable()}
+	if !opts.AsOf.IsZero() {
+		y, m, d := opts.AsOf.UTC().Date()
+		ts.asOf, ts.hasAsOf = int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()/86400), true
+	}
+	if t.Schema == nil {
+		return nil, fmt.Errorf("clean %s: the table has no schema", spec.name)
+	}
+	file := "(no file)"
+	if len(t.Files) > 0 {
+		file = t.Files[0].Location
+	}
+	for _, f := range spec.schema.Fields() {
+		switch idx := t.Schema.FieldIndices(f.Name); {
+		case len(idx) > 1:
+			return nil, fmt.Errorf("clean %s: file %s: column %s: appears %d times", spec.name, file, f.Name, len(idx))
+		case len(idx) == 1:
+		case f.Nullable:
+			ts.missing = append(ts.missing, f.Name)
+		default:
+			return nil, fmt.Errorf("clean %s: file %s: column %s: missing (a required column)", spec.name, file, f.Name)
+		}
+	}
+	if len(ts.missing) > 0 {
+		slog.Warn("clean: optional columns missing; they will be null", "table", spec.name, "columns", ts.missing)
+	}
+	ts.qschema = schemas.Quarantine(t.Schema)
+	offset := 0
+	for _, b := range t.Batches {
+		if !sameColumns(b.Record.Schema(), t.Schema) {
+			return nil, fmt.Errorf("clean %s: file %s: its columns %v differ from the table's %v", spec.name, b.File, b.Record.Schema(), t.Schema)
+		}
+		n := int(b.Record.NumRows())
+		ts.batches = append(ts.batches, &batchState{src: b, offset: offset, n: n})
+		offset += n
+	}
+	ts.reason = make([]uint16, offset)
+	// Intern every reason the rules can give before the parallel work starts.
+	for _, f := range spec.schema.Fields() {
+		ts.reasons.id(CodeUnparseable + ":" + f.Name)
+		if !f.Nullable {
+			ts.reasons.id(CodeNullRequired + ":" + f.Name)
+		}
+		if slices.Contains(spec.amounts, f.Name) {
+			ts.reasons.id(CodeNegativeAmount + ":" + f.Name)
+		}
+		if f.Type.ID() != arrow.STRING && f.Type.ID() != arrow.BOOL {
+			ts.reasons.id(CodeOutlier + ":" + f.Name)
+		}
+		if _, ok := spec.enums[f.Name]; ok {
+			ts.reasons.id(CodeInvalidValue + ":" + f.Name)
+		}
+	}
+	for _, r := range spec.dates {
+		ts.reasons.id(r.reason)
+	}
+	if len(spec.key) > 0 {
+		ts.reasons.id(spec.keyReason())
+	}
+	if spec.parent != "" {
+		ts.reasons.id(CodeOrphan + ":" + spec.parentCol)
+	}
+	return ts, nil
+}
+
+// sameColumns reports whether two schemas have the same column names and types.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Name != fb.Name || !arrow.TypeEqual(fa.Type, fb.Type) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ts *tableState) releaseColumns() {
+	for _, b := range ts.batches {
+		for _, c := range b.cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+		b.cols = nil
+	}
+}
+
+// col returns the canonical column named name of batch b.
+func (ts *tableState) col(b *batchState, name string) arrow.Array {
+	return b.cols[ts.spec.schema.FieldIndices(name)[0]]
+}
+
+// prepare casts batch bi to the canonical schema and applies the row rules in their order:
+// unparseable, null_required, negative_amount, outlier, invalid_value, date_order; within a
+// rule, columns in canonical order. A row gets the first reason that applies.
+func (ts *tableState) prepare(bi int) error {
+	b := ts.batches[bi]
+	spec, rec := ts.spec, b.src.Record
+	fields := spec.schema.Fields()
+	b.cols = make([]arrow.Array, len(fields))
+	status := make([][]castStatus, len(fields))
+	for j, f := range fields {
+		idx := rec.Schema().FieldIndices(f.Name)
+		if len(idx) == 0 {
+			b.cols[j] = array.MakeArrayOfNull(memory.DefaultAllocator, f.Type, b.n)
+			continue
+		}
+		r, err := cast(rec.Column(idx[0]), f.Type)
+		if err != nil {
+			return fmt.Errorf("clean %s: file %s: column %s: %w", spec.name, b.src.File, f.Name, err)
+		}
+		b.cols[j], status[j] = r.arr, r.status
+	}
+	reason := ts.reason[b.offset : b.offset+b.n]
+	set := func(i int, r uint16) {
+		if reason[i] == 0 {
+			reason[i] = r
+		}
+	}
+	id := ts.reasons.index // read-only from here on
+	for j, f := range fields {
+		for i, s := range status[j] {
+			if s == castUnparseable {
+				set(i, id[CodeUnparseable+":"+f.Name])
+			}
+		}
+	}
+	for j, f := range fields {
+		if f.Nullable {
+			continue
+		}
+		r, col := id[CodeNullRequired+":"+f.Name], b.cols[j]
+		if col.NullN() == 0 {
+			continue
+		}
+		for i := range b.n {
+			if col.IsNull(i) && (status[j] == nil || status[j][i] == castOK) {
+				set(i, r)
+			}
+		}
+	}
+	for j, f := range fields {
+		if !slices.Contains(spec.amounts, f.Name) {
+			continue
+		}
+		r := id[CodeNegativeAmount+":"+f.Name]
+		forValues(b.cols[j], func(i int, v float64) {
+			if v < 0 {
+				set(i, r)
+			}
+		})
+	}
+	for j, f := range fields {
+		r, ok := id[CodeOutlier+":"+f.Name]
+		if !ok {
+			continue
+		}
+		for i, s := range status[j] {
+			if s == castOutOfRange {
+				set(i, r)
+			}
+		}
+		if bd, ok := spec.bounds[f.Name]; ok {
+			forValues(b.cols[j], func(i int, v float64) {
+				if !(v >= bd.lo && v <= bd.hi) {
+					set(i, r)
+				}
+			})
+		}
+	}
+	for j, f := range fields {
+		allowed, ok := spec.enums[f.Name]
+		if !ok {
+			continue
+		}
+		r, col := id[CodeInvalidValue+":"+f.Name], b.cols[j].(*array.String)
+		for i := range b.n {
+			if col.IsValid(i) && !slices.Contains(allowed, col.Value(i)) {
+				set(i, r)
+			}
+		}
+	}
+	for _, dr := range spec.dates {
+		r := id[dr.reason]
+		left := ts.col(b, dr.col)
+		if dr.other == "" {
+			if !ts.hasAsOf {
+				continue
+			}
+			forValues(left, func(i int, v float64) {
+				if v > float64(ts.asOf) {
+					set(i, r)
+				}
+			})
+			continue
+		}
+		right := ts.col(b, dr.other)
+		rv := valuesOf(right)
+		forValues(left, func(i int, v float64) {
+			if right.IsValid(i) && v < rv(i)-float64(dr.slack) {
+				set(i, r)
+			}
+		})
+	}
+	return nil
+}
+
+// valuesOf returns a reader of a numeric, date or timestamp column as float64; dates and
+// timestamps in (whole, floored) days since 1970.
+func valuesOf(arr arrow.Array) func(i int) float64 {
+	switch a := arr.(type) {
+	case *array.Float64:
+		return a.Value
+	case *array.Int32:
+		return func(i int) float64 { return float64(a.Value(i)) }
+	case *array.Int8:
+		return func(i int) float64 { return float64(a.Value(i)) }
+	case *array.Date32:
+		return func(i int) float64 { return float64(a.Value(i)) }
+	case *array.Timestamp:
+		return func(i int) float64 { return float64(floorDiv(int64(a.Value(i)), msPerDay)) }
+	}
+	panic(fmt.Sprintf("clean: no numeric reader for %s", arr.DataType()))
+}
+
+// forValues calls fn for every non-null row of a numeric, date or timestamp column.
+func forValues(arr arrow.Array, fn func(i int, v float64)) {
+	switch a := arr.(type) {
+	case *array.Float64:
+		vals := a.Float64Values()
+		if a.NullN() == 0 {
+			for i, v := range vals {
+				fn(i, v)
+			}
+			return
+		}
+		for i, v := range vals {
+			if a.IsValid(i) {
+				fn(i, v)
+			}
+		}
+		return
+	case *array.Date32:
+		vals := a.Date32Values()
+		for i, v := range vals {
+			if a.NullN() == 0 || a.IsValid(i) {
+				fn(i, float64(v))
+			}
+		}
+		return
+	}
+	get := valuesOf(arr)
+	for i := range arr.Len() {
+		if arr.IsValid(i) {
+			fn(i, get(i))
+		}
+	}
+}
+
+// stringsOf returns the canonical string column name of every batch.
+func (ts *tableState) stringsOf(name string) []*array.String {
+	out := make([]*array.String, len(ts.batches))
+	for i, b := range ts.batches {
+		out[i] = ts.col(b, name).(*array.String)
+	}
+	return out
+}
+
+// dedup refuses later occurrences of a key among the rows that passed the row rules: the
+// first occurrence in input order (file order, then row order) is kept.
+func (ts *tableState) dedup() {
+	switch len(ts.spec.key) {
+	case 0:
+		return
+	case 1:
+		r := ts.reasons.index[ts.spec.keyReason()]
+		ts.keys = make(map[string]int32, len(ts.reason))
+		for bi, col := range ts.stringsOf(ts.spec.key[0]) {
+			off := ts.batches[bi].offset
+			for i := range col.Len() {
+				row := off + i
+				if ts.reason[row] != 0 {
+					continue
+				}
+				k := col.Value(i)
+				if _, dup := ts.keys[k]; dup {
+					ts.reason[row] = r
+				} else {
+					ts.keys[k] = int32(row)
+				}
+			}
+		}
+	default:
+		ts.dedupComposite()
+	}
+}
+
+// dedupComposite handles a (string, date) key such as repayments' (loan_id, due_date):
+// rows are numbered by their distinct first key part (a map lookup per change of value,
+// not per row: the rows of one loan arrive together), bucketed by that number with a
+// stable counting sort, and duplicates found within each bucket.
+func (ts *tableState) dedupComposite() {
+	r := ts.reasons.index[ts.spec.keyReason()]
+	ts.localID = make([]int32, len(ts.reason))
+	index := map[string]int32{}
+	cols := ts.stringsOf(ts.spec.key[0])
+	for bi, col := range cols {
+		off := ts.batches[bi].offset
+		prev, prevID := "", int32(-1)
+		for i := range col.Len() {
+			row := off + i
+			if ts.reason[row] != 0 {
+				ts.localID[row] = -1
+				continue
+			}
+			k := col.Value(i)
+			if prevID < 0 || k != prev {
+				id, ok := index[k]
+				if !ok {
+					id = int32(len(ts.localIDs))
+					index[k] = id
+					ts.localIDs = append(ts.localIDs, k)
+				}
+				prev, prevID = k, id
+			}
+			ts.localID[row] = prevID
+		}
+	}
+	// Counting sort of the rows by local id; rows stay in input order within a bucket.
+	start := make([]int32, len(ts.localIDs)+1)
+	for _, id := range ts.localID {
+		if id >= 0 {
+			start[id+1]++
+		}
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]int32, start[len(start)-1])
+	fill := slices.Clone(start[:len(start)-1])
+	for row, id := range ts.localID {
+		if id >= 0 {
+			sorted[fill[id]] = int32(row)
+			fill[id]++
+		}
+	}
+	second := ts.secondKey()
+	var keys []int64
+	for id := range ts.localIDs {
+		bucket := sorted[start[id]:start[id+1]]
+		keys = keys[:0]
+		for _, row := range bucket {
+			keys = append(keys, second(row))
+		}
+		if len(bucket) <= 32 {
+			for j := 1; j < len(bucket); j++ {
+				if slices.Contains(keys[:j], keys[j]) {
+					ts.reason[bucket[j]] = r
+				}
+			}
+			continue
+		}
+		order := make([]int, len(bucket))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp64(keys[a], keys[b]) })
+		for j := 1; j < len(order); j++ {
+			if keys[order[j]] == keys[order[j-1]] {
+				ts.reason[bucket[order[j]]] = r
+			}
+		}
+	}
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// secondKey returns a reader of the second key column by table row.
+func (ts *tableState) secondKey() func(row int32) int64 {
+	readers := make([]func(i int) float64, len(ts.batches))
+	ends := make([]int, len(ts.batches))
+	for bi, b := range ts.batches {
+		readers[bi] = valuesOf(ts.col(b, ts.spec.key[1]))
+		ends[bi] = b.offset + b.n
+	}
+	return func(row int32) int64 {
+		bi, _ := slices.BinarySearch(ends, int(row)+1)
+		return int64(readers[bi](int(row) - ts.batches[bi].offset))
+	}
+}
+
+// orphans refuses rows whose parent key is not among the parent's used rows.
+func (ts *tableState) orphans(parent *tableState) {
+	r := ts.reasons.index[CodeOrphan+":"+ts.spec.parentCol]
+	used := func(k string) bool {
+		row, ok := parent.keys[k]
+		return ok && parent.reason[row] == 0
+	}
+	if ts.localIDs != nil {
+		ok := make([]bool, len(ts.localIDs))
+		for id, k := range ts.localIDs {
+			ok[id] = used(k)
+		}
+		for row, id := range ts.localID {
+			if id >= 0 && ts.reason[row] == 0 && !ok[id] {
+				ts.reason[row] = r
+			}
+		}
+		return
+	}
+	for bi, col := range ts.stringsOf(ts.spec.parentCol) {
+		off := ts.batches[bi].offset
+		prev, prevOK, have := "", false, false
+		for i := range col.Len() {
+			row := off + i
+			if ts.reason[row] != 0 {
+				continue
+			}
+			k := col.Value(i)
+			if !have || k != prev {
+				prev, prevOK, have = k, used(k), true
+			}
+			if !prevOK {
+				ts.reason[row] = r
+			}
+		}
+	}
+}
+
+// output builds batch bi's clean and quarantine records.
+func (ts *tableState) output(ctx context.Context, bi int) error {
+	b := ts.batches[bi]
+	reason := ts.reason[b.offset : b.offset+b.n]
+	bad := 0
+	for _, r := range reason {
+		if r != 0 {
+			bad++
+		}
+	}
+	if bad == 0 {
+		b.clean = array.NewRecord(ts.spec.schema, b.cols, int64(b.n))
+		return nil
+	}
+	keep := make([]int32, 0, b.n-bad)
+	drop := make([]int32, 0, bad)
+	file := array.NewStringBuilder(memory.DefaultAllocator)
+	defer file.Release()
+	rows := array.NewInt64Builder(memory.DefaultAllocator)
+	defer rows.Release()
+	why := array.NewStringBuilder(memory.DefaultAllocator)
+	defer why.Release()
+	for i, r := range reason {
+		if r == 0 {
+			keep = append(keep, int32(i))
+			continue
+		}
+		drop = append(drop, int32(i))
+		file.Append(b.src.File)
+		rows.Append(b.src.FirstRow + int64(i))
+		why.Append(ts.reasons.names[r])
+	}
+	if len(keep) > 0 {
+		clean, err := takeRecord(ctx, ts.spec.schema, b.cols, keep)
+		if err != nil {
+			return fmt.Errorf("clean %s: file %s: %w", ts.spec.name, b.src.File, err)
+		}
+		b.clean = clean
+	}
+	raw := b.src.Record
+	cols := make([]arrow.Array, 0, raw.NumCols()+3)
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	for c := range int(raw.NumCols()) {
+		col, err := take(ctx, raw.Column(c), drop)
+		if err != nil {
+			return fmt.Errorf("clean %s: file %s: quarantine column %s: %w", ts.spec.name, b.src.File, raw.ColumnName(c), err)
+		}
+		cols = append(cols, col)
+	}
+	cols = append(cols, file.NewArray(), rows.NewArray(), why.NewArray())
+	b.quar = array.NewRecord(ts.qschema, cols, int64(bad))
+	return nil
+}
+
+// result gathers the table's outputs and counts.
+func (ts *tableState) result() *TableResult {
+	tr := &TableResult{
+		Name: ts.spec.name, Schema: ts.spec.schema, QuarantineSchema: ts.qschema,
+		MissingColumns: ts.missing, Profile: make([]ColumnProfile, ts.spec.schema.NumFields()),
+	}
+	for _, b := range ts.batches {
+		if b.clean != nil {
+			tr.Clean = append(tr.Clean, b.clean)
+			b.clean = nil
+		}
+		if b.quar != nil {
+			tr.Quarantine = append(tr.Quarantine, b.quar)
+			b.quar = nil
+		}
+	}
+	hist := make([]int64, len(ts.reasons.names))
+	for _, r := range ts.reason {
+		hist[r]++
+	}
+	tr.Counts = Counts{Input: int64(len(ts.reason)), Used: hist[0], Reasons: map[string]int64{}}
+	for r, n := range hist[1:] {
+		if n > 0 {
+			tr.Counts.Reasons[ts.reasons.names[r+1]] = n
+			tr.Counts.Quarantined += n
+		}
+	}
+	return tr
+}

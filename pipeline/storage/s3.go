@@ -58,11 +58,17 @@ type S3 struct {
 
 // NewS3 returns an S3 store configured by the standard AWS chain and opts.
 func NewS3(ctx context.Context, opts Options) (*S3, error) {
-	return newS3(ctx, opts, nil)
+	return newS3(ctx, opts, s3Tuning{})
 }
 
-// newS3 is NewS3 with a hook to adjust the retryer (tests shorten its backoff).
-func newS3(ctx context.Context, opts Options, tuneRetry func(*retry.StandardOptions)) (*S3, error) {
+// s3Tuning adjusts an S3 store for tests: a shorter retry backoff, smaller upload parts.
+type s3Tuning struct {
+	retry    func(*retry.StandardOptions)
+	partSize int64
+}
+
+// newS3 is NewS3 with tuning.
+func newS3(ctx context.Context, opts Options, tune s3Tuning) (*S3, error) {
 	var sse types.ServerSideEncryption
 	switch opts.SSE {
 	case "":
@@ -88,8 +94,8 @@ func newS3(ctx context.Context, opts Options, tuneRetry func(*retry.StandardOpti
 				// The client-side retry quota exists to shed load from a struggling
 				// service across many clients; a batch job would rather wait and finish.
 				o.RateLimiter = ratelimit.None
-				if tuneRetry != nil {
-					tuneRetry(o)
+				if tune.retry != nil {
+					tune.retry(o)
 				}
 			})
 		}))
@@ -118,6 +124,9 @@ func newS3(ctx context.Context, opts Options, tuneRetry func(*retry.StandardOpti
 	s := &S3{client: client, sse: sse, kmsKeyID: opts.KMSKeyID}
 	s.uploader = manager.NewUploader(cancelSafeUploadClient{client}, func(u *manager.Uploader) {
 		u.PartSize = s3PartSize
+		if tune.partSize > 0 {
+			u.PartSize = tune.partSize
+		}
 		u.Concurrency = s3UploadFanout
 	})
 	return s, nil

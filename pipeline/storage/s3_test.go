@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -103,10 +104,13 @@ type s3Fixture struct {
 	root Location
 }
 
+// testPartSize is the smallest part S3 accepts; tests use it to make multipart uploads cheap.
+const testPartSize = int(manager.MinUploadPartSize)
+
 func newS3Fixture(t *testing.T, opts Options) s3Fixture {
 	t.Helper()
 	srv := miniotest.Start(t)
-	st, err := NewS3(context.Background(), opts)
+	st, err := newS3(context.Background(), opts, s3Tuning{partSize: int64(testPartSize)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +155,7 @@ func TestS3Multipart(t *testing.T) {
 	f := newS3Fixture(t, Options{})
 	ctx := context.Background()
 	loc := f.root.MustJoin("big", "data.bin")
-	data := randomBytes(2*s3PartSize+3<<20, 1) // three parts, the last one short
+	data := randomBytes(2*testPartSize+3<<20, 1) // three parts, the last one short
 
 	w, err := f.st.Create(ctx, loc)
 	if err != nil {
@@ -193,7 +197,7 @@ func TestS3MultipartAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeChunks(t, w, randomBytes(2*s3PartSize+1<<20, 2))
+	writeChunks(t, w, randomBytes(2*testPartSize+1<<20, 2))
 	if ups := f.pendingUploads(t); len(ups) != 1 {
 		t.Fatalf("%d multipart uploads open while writing; want 1 (the test would prove nothing)", len(ups))
 	}
@@ -216,7 +220,7 @@ func TestS3CancelledUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeChunks(t, w, randomBytes(2*s3PartSize+1<<20, 3))
+	writeChunks(t, w, randomBytes(2*testPartSize+1<<20, 3))
 	cancel()
 	if err := w.Commit(); err == nil {
 		t.Fatal("Commit after the context was cancelled succeeded")
@@ -239,11 +243,11 @@ func TestS3ServerSideEncryption(t *testing.T) {
 		{Options{SSE: "aws:kms", KMSKeyID: srv.KMSKeyID}, types.ServerSideEncryptionAwsKms},
 	}
 	for _, tt := range tests {
-		st, err := NewS3(context.Background(), tt.opts)
+		st, err := newS3(context.Background(), tt.opts, s3Tuning{partSize: int64(testPartSize)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, size := range []int{1000, s3PartSize + 1} { // PutObject and multipart
+		for _, size := range []int{1000, testPartSize + 1} { // PutObject and multipart
 			loc := MustParse("s3://" + srv.Bucket + "/sse/" + string(tt.wantSSE) + "/" + string(rune('a'+size%26)))
 			data := randomBytes(size, uint64(size))
 			if err := WriteAll(context.Background(), st, loc, data); err != nil {
@@ -362,13 +366,13 @@ func TestS3Faults(t *testing.T) {
 	fast := func(o *retry.StandardOptions) {
 		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 5 * time.Millisecond, nil })
 	}
-	st, err := newS3(context.Background(), Options{Endpoint: proxy.URL}, fast)
+	st, err := newS3(context.Background(), Options{Endpoint: proxy.URL}, s3Tuning{retry: fast, partSize: int64(testPartSize)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	root := MustParse("s3://" + srv.Bucket + "/faults/")
-	data := randomBytes(s3PartSize*2+12345, 4)
+	data := randomBytes(testPartSize*2+12345, 4)
 	for i := range 5 {
 		loc := root.MustJoin("obj-" + string(rune('0'+i)))
 		if err := WriteAll(ctx, st, loc, data[:len(data)/(i+1)]); err != nil {

@@ -54,6 +54,7 @@ type S3 struct {
 	uploader *manager.Uploader
 	sse      types.ServerSideEncryption
 	kmsKeyID string
+	listPage int32 // keys per ListObjectsV2 page; 0 is the service's default (1,000)
 }
 
 // NewS3 returns an S3 store configured by the standard AWS chain and opts.
@@ -61,10 +62,12 @@ func NewS3(ctx context.Context, opts Options) (*S3, error) {
 	return newS3(ctx, opts, s3Tuning{})
 }
 
-// s3Tuning adjusts an S3 store for tests: a shorter retry backoff, smaller upload parts.
+// s3Tuning adjusts an S3 store for tests: a shorter retry backoff, smaller upload parts,
+// shorter list pages.
 type s3Tuning struct {
 	retry    func(*retry.StandardOptions)
 	partSize int64
+	listPage int32
 }
 
 // newS3 is NewS3 with tuning.
@@ -121,7 +124,7 @@ func newS3(ctx context.Context, opts Options, tune s3Tuning) (*S3, error) {
 		// log a warning for each of them.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	s := &S3{client: client, sse: sse, kmsKeyID: opts.KMSKeyID}
+	s := &S3{client: client, sse: sse, kmsKeyID: opts.KMSKeyID, listPage: tune.listPage}
 	s.uploader = manager.NewUploader(cancelSafeUploadClient{client}, func(u *manager.Uploader) {
 		u.PartSize = s3PartSize
 		if tune.partSize > 0 {
@@ -187,10 +190,14 @@ func (s *S3) List(ctx context.Context, prefix Location) ([]Object, error) {
 	if p != "" {
 		p += "/"
 	}
-	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+	in := &s3.ListObjectsV2Input{
 		Bucket: aws.String(prefix.Bucket),
 		Prefix: aws.String(p),
-	})
+	}
+	if s.listPage > 0 {
+		in.MaxKeys = aws.Int32(s.listPage)
+	}
+	pages := s3.NewListObjectsV2Paginator(s.client, in)
 	var out []Object
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)

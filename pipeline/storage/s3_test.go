@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -405,4 +407,33 @@ func TestS3Faults(t *testing.T) {
 		t.Errorf("only %d faults injected; the test proves little", faults.Load())
 	}
 	t.Logf("%d faults injected and recovered from", faults.Load())
+}
+
+func TestS3ListPages(t *testing.T) {
+	srv := miniotest.Start(t)
+	st, err := newS3(context.Background(), Options{}, s3Tuning{listPage: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := MustParse("s3://" + srv.Bucket + "/many/")
+	var want []string
+	for i := range 30 {
+		// Written out of order; keys that sort differently as numbers and as text.
+		k := fmt.Sprintf("k%d", (i*7)%30)
+		put(t, st, root.MustJoin(k), k)
+		want = append(want, "many/"+k)
+	}
+	put(t, st, MustParse("s3://"+srv.Bucket+"/many-not-below"), "x")
+	slices.Sort(want)
+	objs, err := st.List(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, o.Location.Key)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("List over pages of 7 = %q\nwant %q", got, want)
+	}
 }

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
 func ipcBytes(t testing.TB, rec arrow.Record) []byte {
@@ -229,4 +232,135 @@ func ExampleBuild() {
 	// bad: 1
 	// label_status: labelled
 	// rows 1, labelled 1, bads 1
+}
+
+// shuffled returns the rows of recs, concatenated and permuted at random.
+func shuffled(t *testing.T, recs []arrow.Record, seed uint64) []arrow.Record {
+	t.Helper()
+	type loc struct{ rec, row int }
+	var rows []loc
+	for k, r := range recs {
+		for i := range int(r.NumRows()) {
+			rows = append(rows, loc{k, i})
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	b := array.NewRecordBuilder(memory.DefaultAllocator, recs[0].Schema())
+	defer b.Release()
+	for _, l := range rows {
+		for j, f := range b.Fields() {
+			col := recs[l.rec].Column(j)
+			if col.IsNull(l.row) {
+				f.AppendNull()
+				continue
+			}
+			switch a := col.(type) {
+			case *array.String:
+				f.(*array.StringBuilder).Append(a.Value(l.row))
+			case *array.Float64:
+				f.(*array.Float64Builder).Append(a.Value(l.row))
+			case *array.Date32:
+				f.(*array.Date32Builder).Append(a.Value(l.row))
+			case *array.Int32:
+				f.(*array.Int32Builder).Append(a.Value(l.row))
+			case *array.Int8:
+				f.(*array.Int8Builder).Append(a.Value(l.row))
+			case *array.Boolean:
+				f.(*array.BooleanBuilder).Append(a.Value(l.row))
+			case *array.Timestamp:
+				f.(*array.TimestampBuilder).Append(a.Value(l.row))
+			default:
+				t.Fatalf("shuffled: column type %s", col.DataType())
+			}
+		}
+	}
+	rec := b.NewRecord()
+	t.Cleanup(rec.Release)
+	return []arrow.Record{rec}
+}
+
+// TestInputOrder shuffles the extracts: the features of each customer must not change (up
+// to the rounding of sums taken in another order). Shuffled ids also take the other paths
+// of the id index: the map built up front, and the map built after many missed lookups.
+func TestInputOrder(t *testing.T) {
+	in := synthesize(3000, 5, 1000)
+	defer in.release()
+	opts := Options{AsOf: date("2024-03-31"), Label: true}
+	want, err := Build(t.Context(), in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Release()
+	for name, mixed := range map[string]Inputs{
+		"children": {Customers: in.Customers, Loans: in.Loans,
+			Repayments: shuffled(t, in.Repayments, 2), Interactions: shuffled(t, in.Interactions, 3)},
+		"all": {Customers: shuffled(t, in.Customers, 4), Loans: shuffled(t, in.Loans, 1),
+			Repayments: shuffled(t, in.Repayments, 2), Interactions: shuffled(t, in.Interactions, 3)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Build(t.Context(), mixed, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer got.Release()
+			assertSameByCustomer(t, want.Record, got.Record)
+		})
+	}
+}
+
+// assertSameByCustomer compares two feature tables row by row, matching rows by
+// customer_id.
+func assertSameByCustomer(t *testing.T, want, got arrow.Record) {
+	t.Helper()
+	if !want.Schema().Equal(got.Schema()) || want.NumRows() != got.NumRows() {
+		t.Fatalf("schemas or row counts differ")
+	}
+	tw, tg := readTable(t, want), readTable(t, got)
+	for id, rw := range tw.row {
+		rg, ok := tg.row[id]
+		if !ok {
+			t.Fatalf("customer %s is missing", id)
+		}
+		for j, f := range want.Schema().Fields() {
+			x, y := want.Column(j), got.Column(j)
+			if xf, ok := x.(*array.Float64); ok {
+				if v, w := xf.Value(rw), y.(*array.Float64).Value(rg); !sameFloat(v, w) {
+					t.Errorf("%s %s: %v, now %v", id, f.Name, v, w)
+				}
+			} else if x.ValueStr(rw) != y.ValueStr(rg) {
+				t.Errorf("%s %s: %s, now %s", id, f.Name, x.ValueStr(rw), y.ValueStr(rg))
+			}
+		}
+	}
+}
+
+func TestGroupRows(t *testing.T) {
+	tests := []struct {
+		key       []int32
+		groups    int
+		sorted    bool
+		want      [][]int // rows of each group
+		wantNoGrp int64
+	}{
+		{[]int32{0, 0, -1, 1, 2, 2}, 4, true, [][]int{{0, 1}, {3}, {4, 5}, nil}, 1},
+		{[]int32{1, 0, 1, -1}, 2, false, [][]int{{1}, {0, 2}}, 1},
+		{[]int32{0, -1, 0}, 1, false, [][]int{{0, 2}}, 1}, // an orphan inside a group
+		{[]int32{2, 2, 0}, 3, false, [][]int{{2}, nil, {0, 1}}, 0},
+	}
+	for _, tt := range tests {
+		g, none := groupRows(tt.key, tt.groups)
+		if (g.order == nil) != tt.sorted || none != tt.wantNoGrp {
+			t.Errorf("%v: sorted %v none %d, want %v %d", tt.key, g.order == nil, none, tt.sorted, tt.wantNoGrp)
+		}
+		for k, want := range tt.want {
+			var rows []int
+			for j := g.start[k]; j < g.end[k]; j++ {
+				rows = append(rows, g.row(j))
+			}
+			if !slices.Equal(rows, want) {
+				t.Errorf("%v: group %d rows %v, want %v", tt.key, k, rows, want)
+			}
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"lendscore/stages/ingest"
 )
 
 var nanF = math.NaN()
@@ -318,5 +320,46 @@ func TestBadInputErrors(t *testing.T) {
 	in.Repayments = []arrow.Record{in.Customers[0]}
 	if _, err := Build(t.Context(), in, Options{AsOf: date("2024-06-30")}); err == nil || !strings.Contains(err.Error(), `repayments: no column "loan_id"`) {
 		t.Errorf("wrong table: error %v", err)
+	}
+}
+
+func TestBalanceAtAsOf(t *testing.T) {
+	e := extracts{
+		customers: []custRow{
+			{id: "A", typ: "individual", onboard: "2020-01-01", income: 1, employees: -1},
+			{id: "B", typ: "individual", onboard: "2020-01-01", income: 1, employees: -1},
+		},
+		loans: []loanRow{
+			// no extracted balance: principal 1000 − 100 paid by as_of
+			{id: "LA", cust: "A", principal: 1000, limit: nanF, balance: nanF, orig: "2023-01-01", mat: "2026-01-01"},
+			// 50 now + 2000 paid after as_of, capped at the principal
+			{id: "LB", cust: "B", principal: 1000, limit: nanF, balance: 50, orig: "2023-01-01", mat: "2026-01-01"},
+		},
+		repayments: []repRow{
+			{loan: "LA", due: "2024-05-01", amountDue: 100, paid: "2024-05-01", amountPaid: 100, dpd: 0},
+			{loan: "LA", due: "2024-06-01", amountDue: 100, paid: "2024-07-01", amountPaid: 100, dpd: 30},
+			{loan: "LB", due: "2024-07-01", amountDue: 2000, paid: "2024-07-01", amountPaid: 2000, dpd: 0},
+		},
+	}
+	tb := readTable(t, e.build(t, Options{AsOf: date("2024-06-30")}).Record)
+	for cust, want := range map[string]float64{"A": 900, "B": 1000} {
+		if got := tb.num(t, cust, "total_balance"); got != want {
+			t.Errorf("%s total_balance = %v, want %v", cust, got, want)
+		}
+	}
+}
+
+func TestFromTables(t *testing.T) {
+	in := history().inputs(t)
+	table := func(recs []arrow.Record) *ingest.Table {
+		tb := &ingest.Table{Schema: recs[0].Schema()}
+		for _, r := range recs {
+			tb.Batches = append(tb.Batches, ingest.Batch{Record: r})
+		}
+		return tb
+	}
+	got := FromTables(table(in.Customers), table(in.Loans), table(in.Repayments), nil)
+	if got.Customers[0] != in.Customers[0] || got.Repayments[0] != in.Repayments[0] || got.Interactions != nil {
+		t.Errorf("FromTables = %+v", got)
 	}
 }

@@ -512,15 +512,24 @@ func isIn(v string, set []string) bool {
 // index maps the ids of a table (customer_id, loan_id) to their row numbers, in input
 // order across the record batches. The keys are read from the Arrow buffers without
 // copying, so the index lives only as long as the records.
+//
+// Extracts usually list their ids in ascending order (the generator's zero-padded ids do).
+// Then no id can repeat and no map is needed up front: lookups follow the order (see
+// lookup) and fall back to binary search, and only when lookups keep missing is the map
+// built after all.
 type index struct {
-	ids   []*array.String
-	start []int // start[k]: row number of the first row of ids[k]; start[len(ids)]: total
-	rows  map[string]int32
+	table, name string
+	ids         []*array.String
+	start       []int // start[k]: row number of the first row of ids[k]; start[len(ids)]: total
+	sorted      bool  // ids strictly ascending
+
+	once sync.Once
+	rows map[string]int32
 }
 
 // newIndex indexes the column name of the records of table, refusing a duplicate id.
 func newIndex(table string, canon *arrow.Schema, name string, recs []arrow.Record) (*index, error) {
-	x := &index{start: []int{0}}
+	x := &index{table: table, name: name, start: []int{0}}
 	for _, r := range recs {
 		cols, err := recordColumns(table, canon, r, name)
 		if err != nil {
@@ -529,23 +538,48 @@ func newIndex(table string, canon *arrow.Schema, name string, recs []arrow.Recor
 		x.ids = append(x.ids, cols[0].(*array.String))
 		x.start = append(x.start, x.start[len(x.start)-1]+int(r.NumRows()))
 	}
-	n := x.len()
-	if n > math.MaxInt32-1 {
+	if n := x.len(); n > math.MaxInt32-1 {
 		return nil, fmt.Errorf("features: %s: %d rows is more than one table can hold", table, n)
 	}
-	x.rows = make(map[string]int32, n)
+	x.sorted = true
+	prev, first := "", true
+	for _, ids := range x.ids {
+		for i := range ids.Len() {
+			id := ids.Value(i)
+			if !first && id <= prev {
+				x.sorted = false
+				break
+			}
+			prev, first = id, false
+		}
+		if !x.sorted {
+			break
+		}
+	}
+	if !x.sorted {
+		if err := x.buildMap(true); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// buildMap fills the id map, refusing duplicates when check is set.
+func (x *index) buildMap(check bool) error {
+	x.rows = make(map[string]int32, x.len())
 	row := int32(0)
 	for _, ids := range x.ids {
 		for i := range ids.Len() {
 			id := ids.Value(i)
-			if _, dup := x.rows[id]; dup {
-				return nil, fmt.Errorf("features: %s: %s %q appears twice", table, name, id)
-			}
+			before := len(x.rows)
 			x.rows[id] = row
+			if check && len(x.rows) == before {
+				return fmt.Errorf("features: %s: %s %q appears twice", x.table, x.name, id)
+			}
 			row++
 		}
 	}
-	return x, nil
+	return nil
 }
 
 func (x *index) len() int { return x.start[len(x.start)-1] }
@@ -556,19 +590,34 @@ func (x *index) at(r int32) string {
 	return x.ids[k].Value(int(r) - x.start[k])
 }
 
+// search finds id by binary search in a sorted index.
+func (x *index) search(id string) int32 {
+	n := x.len()
+	r := sort.Search(n, func(r int) bool { return x.at(int32(r)) >= id })
+	if r < n && x.at(int32(r)) == id {
+		return int32(r)
+	}
+	return -1
+}
+
 // lookup returns a new lookup into x, for one goroutine.
 func (x *index) lookup() *lookup { return &lookup{x: x, last: -1} }
 
+// maxSearches is the number of binary searches a lookup makes in a sorted index before it
+// asks for the map.
+const maxSearches = 256
+
 // lookup finds ids in an index. Extracts are usually sorted or grouped the same way (the
 // loans of a customer together, the repayments of a loan together, in the order of the
-// parent table), so before the map it tries the row found last and the row after it; in such
-// extracts most ids then cost one or two string comparisons.
+// parent table), so before anything else it tries the row found last and the row after it;
+// in such extracts most ids then cost one or two string comparisons.
 type lookup struct {
-	x       *index
-	last    int32 // row found last, or -1
-	lastKey string
-	nextKey string // id of row last+1, or "" when unknown
-	hasNext bool
+	x        *index
+	last     int32 // row found last, or -1
+	lastKey  string
+	nextKey  string // id of row last+1, when hasNext
+	hasNext  bool
+	searches int
 }
 
 // find returns the row of id, or -1 when the id is unknown.
@@ -585,11 +634,26 @@ func (l *lookup) find(id string) int32 {
 			return l.last
 		}
 	}
-	r, ok := l.x.rows[id]
-	if !ok {
-		return -1
+	var r int32
+	switch x := l.x; {
+	case !x.sorted:
+		var ok bool
+		if r, ok = x.rows[id]; !ok {
+			r = -1
+		}
+	case l.searches < maxSearches:
+		l.searches++
+		r = x.search(id)
+	default:
+		x.once.Do(func() { _ = x.buildMap(false) })
+		var ok bool
+		if r, ok = x.rows[id]; !ok {
+			r = -1
+		}
 	}
-	l.last, l.lastKey, l.hasNext = r, id, false
+	if r >= 0 {
+		l.last, l.lastKey, l.hasNext = r, id, false
+	}
 	return r
 }
 

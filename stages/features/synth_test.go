@@ -2,7 +2,6 @@ package features
 
 import (
 	"math/rand/v2"
-	"strconv"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -28,14 +27,16 @@ func synthesize(n int, seed uint64, batchRows int) Inputs {
 	channels := []string{"branch", "phone", "web", "app", "email"}
 	kinds := []string{"inquiry", "complaint", "survey", "visit", "campaign"}
 	var buf []byte
-	id := func(prefix byte, k int) string {
+	id := func(prefix byte, k, width int) string { // zero-padded, like the generator's ids
 		buf = append(buf[:0], prefix)
-		buf = strconv.AppendInt(buf, int64(k), 10)
+		for d := width - 1; d >= 0; d-- {
+			buf = append(buf, byte('0'+k/pow10[d]%10))
+		}
 		return string(buf)
 	}
 	loanNo := 0
 	for c := range n {
-		cid := id('C', c)
+		cid := id('C', c, 8)
 		b := cw.b
 		b.Field(0).(*array.StringBuilder).Append(cid)
 		onboard := first + rng.Int32N(last-first-400)
@@ -64,7 +65,7 @@ func synthesize(n int, seed uint64, batchRows int) Inputs {
 		cw.row()
 
 		for range rng.IntN(7) {
-			lid := id('L', loanNo)
+			lid := id('L', loanNo, 10)
 			loanNo++
 			orig := onboard + rng.Int32N(last-onboard)
 			principal := 1000 + 50000*rng.Float64()
@@ -136,6 +137,8 @@ func synthesize(n int, seed uint64, batchRows int) Inputs {
 	}
 	return Inputs{cw.done(), lw.done(), rw.done(), iw.done()}
 }
+
+var pow10 = [...]int{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 // chunked builds a table as record batches of at most size rows.
 type chunked struct {

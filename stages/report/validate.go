@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"lendscore/models/metrics"
 	"lendscore/models/scorecard"
@@ -306,19 +308,37 @@ func Validate(in ValidationInput, th Thresholds) (*Validation, error) {
 		return nil, err
 	}
 	hist := histogramEdges(in)
+	// Samples are independent: up to GOMAXPROCS of them at once, each
+	// writing only its own report, so the result does not depend on the
+	// parallelism.
+	errs := make([]error, len(in.Samples))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for i := range in.Samples {
-		s := &in.Samples[i]
-		r := &v.Samples[i]
-		r.Name, r.Rows = s.Name, len(s.Score)
-		for _, y := range s.Bad {
-			if y == 1 {
-				r.Bads++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s := &in.Samples[i]
+			r := &v.Samples[i]
+			r.Name, r.Rows = s.Name, len(s.Score)
+			for _, y := range s.Bad {
+				if y == 1 {
+					r.Bads++
+				}
 			}
+			if err := sampleFigures(in, s, r, th, hist); err != nil {
+				errs[i] = fmt.Errorf("validate: sample %s: %w", s.Name, err)
+				return
+			}
+			stability(in, s, r, ref, th)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first failing sample, in input order
 		}
-		if err := sampleFigures(in, s, r, th, hist); err != nil {
-			return nil, fmt.Errorf("validate: sample %s: %w", s.Name, err)
-		}
-		stability(in, s, r, ref, th)
 	}
 	for _, r := range v.Samples {
 		v.Lights = append(v.Lights, r.lights(th)...)

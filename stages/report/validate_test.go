@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -436,5 +438,28 @@ func TestValidateNoReference(t *testing.T) {
 	}
 	if got := v.Stability(); len(got) != 2 || !near(got["psi_score_2024_test"], 0.16945957207744072, 1e-12) {
 		t.Errorf("stability against 2024: %v", got)
+	}
+}
+
+// The result does not depend on how many samples run at once.
+func TestValidateParallelism(t *testing.T) {
+	sc := syntheticScorecard()
+	samples, _ := syntheticRun(sc, 3000, 1)
+	var out [][]byte
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		v, err := Validate(ValidationInput{Samples: samples, Higher: metrics.HigherGood, Scorecard: sc}, Thresholds{})
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, j)
+	}
+	if !bytes.Equal(out[0], out[1]) {
+		t.Error("Validate gives different results with GOMAXPROCS 1 and 4")
 	}
 }

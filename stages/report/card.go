@@ -159,7 +159,7 @@ func (c *Card) check() error {
 // bin; per sample with a calibration table observed against predicted
 // default rate per grade; and, when there are stability figures, one chart
 // of PSI and CSI.
-func ModelCard(card Card) (md []byte, htmlDoc []byte, err error) {
+func ModelCard(card Card) (md []byte, html []byte, err error) {
 	if err := card.check(); err != nil {
 		return nil, nil, err
 	}

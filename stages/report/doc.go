@@ -8,5 +8,25 @@
 //
 // Validate works on the scored rows of each sample and returns aggregates
 // only; ModelCard works on those aggregates and never sees a row. Both are
-// deterministic: the same input gives byte-identical output.
+// deterministic: the same input gives byte-identical output, whatever
+// GOMAXPROCS.
+//
+// # In a run
+//
+// A train run validates its samples against the train sample and keeps the
+// result in metrics.json, whose "stability" keys come from
+// Validation.Stability:
+//
+//	v, err := report.Validate(report.ValidationInput{
+//		Samples:   samples, // train, test, oot: Score, Bad, PD, Grade, Attr
+//		Higher:    metrics.HigherGood,
+//		Scorecard: sc,
+//	}, thresholds)
+//	md, html, err := report.ModelCard(report.Card{Kind: report.KindTrain, Validation: v, Scorecard: sc, …})
+//
+// A backtest passes the development figures that the train run published
+// (Validation.ReferenceScore and the development sample's AUC and DeLong
+// standard error) as a Baseline, and the grade migration to the card. An
+// evaluate run passes its --by groups as samples and, with --base, a
+// Baseline whose Score is NewScoreBins of the base scores.
 package report

@@ -102,6 +102,8 @@ type Storage struct {
 // Features configures the customer feature table built from relational extracts.
 type Features struct {
 	PerformanceWindowMonths int `yaml:"performance_window_months,omitempty"`
+	// Label adds the training label (bad, label_status) to a features job's table.
+	Label bool `yaml:"label,omitempty"`
 }
 
 // Binning configures WOE binning.

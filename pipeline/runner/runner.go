@@ -49,10 +49,12 @@ func Run(ctx context.Context, spec *jobs.Spec, env Env) (*pipeline.Manifest, err
 	}
 	switch spec.Kind {
 	case jobs.KindTrain:
-		if spec.Inputs.Relational() {
-			return nil, fmt.Errorf("train on relational extracts is not built yet")
-		}
 		return runTrain(ctx, spec, &env)
+	case jobs.KindFeatures:
+		if !spec.Inputs.Relational() {
+			return nil, fmt.Errorf("a features job reads the relational extracts (inputs.customers, loans, repayments, interactions)")
+		}
+		return runFeatures(ctx, spec, &env)
 	case jobs.KindScore:
 		if spec.Inputs.Relational() {
 			return nil, fmt.Errorf("scoring relational extracts is the nightly job (kind: nightly)")

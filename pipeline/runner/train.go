@@ -2,8 +2,14 @@ package runner
 
 import (
 	"context"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
 	"encoding/json"
 	"fmt"
+	"lendscore/stages/clean"
+	"lendscore/stages/features"
 	"strings"
 	"time"
 
@@ -114,17 +120,39 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		asOf = env.now().UTC().Truncate(24 * time.Hour)
 	}
 
-	var tbl *ingest.Table
-	err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, ingest.ReadOptions{})
-		if err != nil {
-			return err
+	var (
+		tbl       *ingest.Table
+		extracts  *clean.Result
+		target    = spec.Target
+		id        = spec.ID
+		exclude   = spec.Exclude
+		split     = spec.Split
+		tableName = "table"
+	)
+	if spec.Inputs.Relational() {
+		tableName = "features"
+		if tbl, extracts, err = relationalTable(ctx, spec, run, env); err != nil {
+			return nil, err
 		}
-		recordInputs(run, "table", tbl.Files)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		defer extracts.Release()
+		target = jobs.Target{Column: features.BadColumn, Bad: "1"}
+		id = ""
+		exclude = append([]string{features.CustomerIDColumn, features.AsOfDateColumn, features.LabelStatusColumn}, exclude...)
+		if split.Method == "time" && split.Column == "" {
+			split.Column = features.AsOfDateColumn
+		}
+	} else {
+		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
+			tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, ingest.ReadOptions{})
+			if err != nil {
+				return err
+			}
+			recordInputs(run, "table", tbl.Files)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	defer tbl.Release()
 
@@ -136,26 +164,30 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		fr         *frame.Frame
 		prep       *train.Prepared
 		candidates []string
+		asOfDates  []arrow.Date32
 	)
-	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
+	err = run.Stage(ctx, "prepare", func(ctx context.Context) error {
 		if fr, err = frame.FromTable(tbl, categorical); err != nil {
 			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 		}
-		if candidates, err = candidatesOf(fr, spec); err != nil {
+		if candidates, err = candidatesOf(fr, target, id, split.Column, exclude, spec.Binning.Manual); err != nil {
 			return err
 		}
-		split := train.Split{Method: spec.Split.Method, Column: spec.Split.Column, TestFraction: spec.Split.TestFraction, Seed: spec.Split.Seed}
-		if spec.Split.OOTFrom != "" {
-			split.OOTFrom, _ = time.Parse(time.DateOnly, spec.Split.OOTFrom)
+		sp := train.Split{Method: split.Method, Column: split.Column, TestFraction: split.TestFraction, Seed: split.Seed}
+		if split.OOTFrom != "" {
+			sp.OOTFrom, _ = time.Parse(time.DateOnly, split.OOTFrom)
 		}
-		if prep, err = train.Prepare(fr, spec.Target.Column, spec.Target.Bad, spec.ID, split, candidates); err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+		if prep, err = train.Prepare(fr, target.Column, target.Bad, id, sp, candidates); err != nil {
+			return fmt.Errorf("table %s: %w", tableName, err)
+		}
+		if spec.Inputs.Relational() {
+			prep.IDs, asOfDates = relationalRowKeys(tbl, prep.Used)
 		}
 		counts := pipeline.RowCounts{Input: int64(fr.Rows), Used: int64(len(prep.Used)), Quarantined: int64(fr.Rows - len(prep.Used)), ByReason: prep.Refused}
-		if err := counts.Check("table"); err != nil {
+		if err := counts.Check(tableName); err != nil {
 			return err
 		}
-		run.Update(func(m *pipeline.Manifest) { m.Rows["table"] = counts })
+		run.Update(func(m *pipeline.Manifest) { m.Rows[tableName] = counts })
 		return nil
 	})
 	if err != nil {
@@ -163,7 +195,15 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	}
 
 	grades, tiers := gradesOf(spec.Grades)
-	fp := fingerprint(tbl.Files, spec.Target.Column, spec.Target.Bad, fmt.Sprintf("%+v", spec.Split), fmt.Sprintf("%+v", spec.Binning), fmt.Sprintf("%+v", spec.Select), strings.Join(candidates, ","))
+	var files []ingest.FileInfo
+	run.Update(func(m *pipeline.Manifest) {
+		for _, t := range []string{"table", "customers", "loans", "repayments", "interactions"} {
+			for _, in := range m.Inputs[t] {
+				files = append(files, ingest.FileInfo{Location: in.Location, SHA256: in.SHA256})
+			}
+		}
+	})
+	fp := fingerprint(files, target.Column, target.Bad, fmt.Sprintf("%+v", spec.Split), fmt.Sprintf("%+v", spec.Binning), fmt.Sprintf("%+v", spec.Select), strings.Join(candidates, ","))
 	var res *train.Result
 	err = run.Stage(ctx, "train", func(ctx context.Context) error {
 		opts := train.Options{
@@ -186,7 +226,10 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		}
 		res.Scorecard.RunID = run.ID
 		res.Scorecard.Fingerprint = fp
-		res.Scorecard.Target, res.Scorecard.BadValue, res.Scorecard.ID = spec.Target.Column, spec.Target.Bad, spec.ID
+		res.Scorecard.Target, res.Scorecard.BadValue, res.Scorecard.ID = target.Column, target.Bad, id
+		if spec.Inputs.Relational() {
+			res.Scorecard.ID = features.CustomerIDColumn
+		}
 		return nil
 	})
 	if err != nil {
@@ -212,7 +255,12 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	}
 
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
-		return publishTrain(ctx, run, spec, tbl, prep, res, scores, mt, asOf)
+		if extracts != nil {
+			if err := publishCleaning(ctx, run, extracts); err != nil {
+				return err
+			}
+		}
+		return publishTrain(ctx, run, spec, tbl, prep, res, scores, mt, asOf, asOfDates)
 	})
 	if err != nil {
 		return nil, err
@@ -222,22 +270,23 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 }
 
 // candidatesOf lists the candidate variables: every column but the target, the id, the split
-// column and the excluded ones. Excluded or id columns that do not exist are an error.
-func candidatesOf(fr *frame.Frame, spec *jobs.Spec) ([]string, error) {
-	skip := map[string]bool{spec.Target.Column: true}
-	if spec.ID != "" {
-		skip[spec.ID] = true
+// column and the excluded ones. Excluded or manually binned columns that do not exist are an
+// error.
+func candidatesOf(fr *frame.Frame, target jobs.Target, id, splitColumn string, exclude []string, manual map[string][]string) ([]string, error) {
+	skip := map[string]bool{target.Column: true}
+	if id != "" {
+		skip[id] = true
 	}
-	if spec.Split.Column != "" {
-		skip[spec.Split.Column] = true
+	if splitColumn != "" {
+		skip[splitColumn] = true
 	}
-	for _, x := range spec.Exclude {
+	for _, x := range exclude {
 		if fr.Column(x) == nil {
 			return nil, fmt.Errorf("exclude: column %q is not in the table", x)
 		}
 		skip[x] = true
 	}
-	for name := range spec.Binning.Manual {
+	for name := range manual {
 		if fr.Column(name) == nil {
 			return nil, fmt.Errorf("binning.manual: column %q is not in the table", name)
 		}
@@ -252,6 +301,30 @@ func candidatesOf(fr *frame.Frame, spec *jobs.Spec) ([]string, error) {
 		return nil, fmt.Errorf("no candidate variables: every column is the target, id, split or excluded")
 	}
 	return out, nil
+}
+
+// relationalRowKeys returns the customer id and as_of date of the given rows of a feature
+// table.
+func relationalRowKeys(tbl *ingest.Table, rows []int) ([]string, []arrow.Date32) {
+	var ids []string
+	var dates []arrow.Date32
+	ci := tbl.Schema.FieldIndices(features.CustomerIDColumn)[0]
+	di := tbl.Schema.FieldIndices(features.AsOfDateColumn)[0]
+	base := 0
+	k := 0
+	for _, b := range tbl.Batches {
+		n := int(b.Record.NumRows())
+		idc := b.Record.Column(ci).(*array.String)
+		dc := b.Record.Column(di).(*array.Date32)
+		for k < len(rows) && rows[k] < base+n {
+			i := rows[k] - base
+			ids = append(ids, idc.Value(i))
+			dates = append(dates, dc.Value(i))
+			k++
+		}
+		base += n
+	}
+	return ids, dates
 }
 
 // trainMetrics computes metrics.json.
@@ -304,7 +377,7 @@ func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prep
 }
 
 // publishTrain writes the artifacts of a train run.
-func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *ingest.Table, prep *train.Prepared, res *train.Result, scores *score.Scores, mt Metrics, asOf time.Time) error {
+func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *ingest.Table, prep *train.Prepared, res *train.Result, scores *score.Scores, mt Metrics, asOf time.Time, asOfDates []arrow.Date32) error {
 	sc, err := res.Scorecard.Marshal()
 	if err != nil {
 		return err
@@ -342,7 +415,7 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 		samples[k] = train.SampleNames[s]
 	}
 	recs := publish.Records(publish.ScoredRows{
-		IDs: prep.IDs, AsOf: asOf, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
+		IDs: prep.IDs, AsOf: asOf, AsOfDates: asOfDates, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
 		RunID: run.ID, Sample: samples, Bad: prep.Bad,
 	})
 	defer releaseAll(recs)
@@ -355,7 +428,11 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 	}
 	defer releaseAll(q)
 	if len(q) > 0 {
-		if err := writeParts(ctx, run, "quarantine", q[0].Schema(), q); err != nil {
+		dir := "quarantine"
+		if spec.Inputs.Relational() {
+			dir = "quarantine/features"
+		}
+		if err := writeParts(ctx, run, dir, q[0].Schema(), q); err != nil {
 			return err
 		}
 	}

@@ -16,11 +16,14 @@ import (
 
 // ScoredRows describes the rows of a scored table: one per customer.
 type ScoredRows struct {
-	IDs     []string
-	AsOf    time.Time
-	Scores  *score.Scores
-	Segment []int32  // nil: no segments (null)
-	SegName []string // nil: no segments
+	IDs  []string
+	AsOf time.Time
+	// AsOfDates, when set, gives each row its own as_of_date (training on several
+	// snapshots); otherwise every row has AsOf.
+	AsOfDates []arrow.Date32
+	Scores    *score.Scores
+	Segment   []int32  // nil: no segments (null)
+	SegName   []string // nil: no segments
 	// Warnings per row; nil: none for every row.
 	Warnings                   [][]string
 	Model, ModelVersion, RunID string
@@ -50,7 +53,11 @@ func Records(r ScoredRows) []arrow.Record {
 		f := b.Fields()
 		for i := start; i < end; i++ {
 			f[0].(*array.StringBuilder).Append(r.IDs[i])
-			f[1].(*array.Date32Builder).Append(day)
+			if r.AsOfDates != nil {
+				f[1].(*array.Date32Builder).Append(r.AsOfDates[i])
+			} else {
+				f[1].(*array.Date32Builder).Append(day)
+			}
 			f[2].(*array.Int32Builder).Append(r.Scores.Score[i])
 			f[3].(*array.Float64Builder).Append(r.Scores.PD[i])
 			f[4].(*array.StringBuilder).Append(r.Scores.Grade[i])

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -182,56 +181,6 @@ func BenchmarkBuildSnapshots(b *testing.B) {
 		b.ReportMetric(float64(out.Record.NumRows()), "rows")
 		out.Release()
 	}
-}
-
-func ExampleBuild() {
-	customers := customersRecord([]custRow{
-		{id: "C1", typ: "individual", birth: "1985-05-20", onboard: "2021-03-01", region: "north", income: 42000, employees: -1},
-	})
-	loans := loansRecord([]loanRow{
-		{id: "L1", cust: "C1", product: "card", collateral: "credit", principal: 2000, limit: 5000, balance: 2500, orig: "2021-03-01"},
-	})
-	repayments := repaymentsRecord([]repRow{
-		{loan: "L1", due: "2024-04-01", amountDue: 100, paid: "2024-04-21", amountPaid: 100, dpd: 20},
-		{loan: "L1", due: "2024-05-01", amountDue: 100, paid: "2024-05-01", amountPaid: 100, dpd: 0},
-		{loan: "L1", due: "2024-08-01", amountDue: 100, dpd: 150}, // 90 days past due on 2024-10-30
-	})
-	interactions := interactionsRecord([]intRow{
-		{cust: "C1", ts: "2024-05-10T12:00:00Z", channel: "app", kind: "survey", sat: 4, resolved: "true"},
-	})
-	in := Inputs{
-		Customers:    []arrow.Record{customers},
-		Loans:        []arrow.Record{loans},
-		Repayments:   []arrow.Record{repayments},
-		Interactions: []arrow.Record{interactions},
-	}
-	out, err := Build(context.Background(), in, Options{
-		AsOf:    time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC),
-		Label:   true,
-		DataEnd: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC),
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer out.Release()
-	rec := out.Record
-	for _, name := range []string{"customer_id", "age_years", "tenure_months", "utilisation", "max_dpd_3m", "recency_days", "mean_satisfaction_12m", "bad", "label_status"} {
-		col := rec.Column(rec.Schema().FieldIndices(name)[0])
-		fmt.Printf("%s: %s\n", name, col.ValueStr(0))
-	}
-	fmt.Printf("rows %d, labelled %d, bads %d\n", out.Counts[0].RowsOut, out.Counts[0].Labelled, out.Counts[0].Bads)
-	// Output:
-	// customer_id: C1
-	// age_years: 39
-	// tenure_months: 39
-	// utilisation: 0.5
-	// max_dpd_3m: 20
-	// recency_days: 60
-	// mean_satisfaction_12m: 4
-	// bad: 1
-	// label_status: labelled
-	// rows 1, labelled 1, bads 1
 }
 
 // shuffled returns the rows of recs, concatenated and permuted at random.

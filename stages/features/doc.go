@@ -69,10 +69,16 @@
 //
 // # Performance
 //
-// The extracts are joined once: customer_id and loan_id are indexed in one map each (keys
-// read straight from the Arrow buffers, consecutive equal keys looked up once), and every
-// loan, repayment and interaction row is copied into flat per-column slices grouped by
-// customer (a counting sort). The features of each customer are then computed from its own
-// rows, blocks of customers in parallel; every value depends only on the customer's rows in
-// input order, so results are identical for any number of workers.
+// The extracts are joined once, without copying the big tables. customer_id and loan_id
+// are indexed by row number; ids listed in ascending order (as the generator writes them)
+// need no map, others get one map each, with keys read straight from the Arrow buffers.
+// Lookups try the row found last and the next row first, so children sorted like their
+// parents cost a string comparison per row. Loans and interactions are copied into small
+// per-column slices grouped by customer; repayments stay in their Arrow records and are
+// only located: the rows of each loan form a range when the extract is sorted by loan,
+// else a stable counting sort orders them. The features of each customer are then computed
+// from its own rows, blocks of customers in parallel, straight into the output columns;
+// every value depends only on the customer's rows in input order, so results are identical
+// for any number of workers. One million customers with 28 million repayments (the
+// generator's book) take about 1 to 2 s on two cores once the memory is warm.
 package features

@@ -172,24 +172,17 @@ func (p *prepared) readLoans(recs []arrow.Record, custIndex *index) ([]int32, er
 		}
 	}
 
-	// Pass 1: find each loan's customer, count loans per customer.
+	// Pass 1: find each loan's customer.
 	cust := make([]int32, n)
-	count := make([]int32, p.nCust+1)
 	look := custIndex.lookup()
 	li := 0
 	for k, r := range recs {
 		custs := cols[k][0].(*array.String)
 		for i := 0; i < int(r.NumRows()); i, li = i+1, li+1 {
-			c := look.find(custs.Value(i))
-			cust[li] = c
-			if c < 0 {
-				p.orphanLoans++
-				continue
-			}
-			count[c+1]++
+			cust[li] = look.find(custs.Value(i))
 		}
 	}
-	p.loanStart = prefixSums(count)
+	p.loanStart, p.orphanLoans = groupStarts(cust, p.nCust)
 	m := int(p.loanStart[p.nCust])
 	p.origination = make([]int32, m)
 	p.maturity = make([]int32, m)
@@ -450,15 +443,7 @@ func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o 
 	for _, e := range latest {
 		p.dataEnd = max(p.dataEnd, e)
 	}
-	count := make([]int32, p.nCust+1)
-	for _, c := range rowCust {
-		if c < 0 {
-			p.orphanInteractions++
-			continue
-		}
-		count[c+1]++
-	}
-	p.intStart = prefixSums(count)
+	p.intStart, p.orphanInteractions = groupStarts(rowCust, p.nCust)
 	m := int(p.intStart[p.nCust])
 	p.intDay = make([]int32, m)
 	p.intFlags = make([]uint8, m)
@@ -657,13 +642,23 @@ func (l *lookup) find(id string) int32 {
 	return r
 }
 
-// prefixSums turns counts shifted by one (count[c+1] = rows of c) into start offsets in
-// place: start[c] is the first position of c and start[n] the total.
-func prefixSums(count []int32) []int32 {
-	for c := 1; c < len(count); c++ {
-		count[c] += count[c-1]
+// groupStarts counts the rows of each group (key: the group of each row, -1 for none) and
+// returns where each group starts when the rows are laid out group by group — start[k] for
+// group k, start[groups] the total — and the number of rows without group.
+func groupStarts(key []int32, groups int) ([]int32, int64) {
+	start := make([]int32, groups+1)
+	var none int64
+	for _, k := range key {
+		if k < 0 {
+			none++
+			continue
+		}
+		start[k+1]++
 	}
-	return count
+	for k := 1; k <= groups; k++ {
+		start[k] += start[k-1]
+	}
+	return start, none
 }
 
 // rowChunk is a range [lo, hi) of rows of record rec, whose first row is row first of the

@@ -92,7 +92,7 @@ type column struct {
 // columns lists the feature columns in table order for the (defaulted) options.
 func columns(o Options) []column {
 	w := fmt.Sprintf("_%dm", o.Window)
-	win := fmt.Sprintf("the last %d months, (as_of − %d months, as_of]", o.Window, o.Window)
+	win := fmt.Sprintf("(as_of − %d months, as_of]", o.Window)
 	cat := func(name, group, def string) column {
 		return column{Feature: Feature{Name: name, Group: group, Categorical: true, Definition: def}, src: name}
 	}
@@ -123,11 +123,11 @@ func columns(o Options) []column {
 	}
 	for k, m := range o.DPDWindows {
 		cs = append(cs, num(numFixed+k, fmt.Sprintf("max_dpd_%dm", m), GroupRepayment,
-			fmt.Sprintf("Largest days past due reached on a date in the last %d months, (as_of − %d months, as_of]; 0 without delinquency.", m, m)))
+			fmt.Sprintf("Largest days past due reached on a date in (as_of − %d months, as_of]; 0 without delinquency.", m)))
 	}
 	cs = append(cs,
-		num(sLate, "n_late"+w, GroupRepayment, "Instalments due in "+win+" with days past due > 0 at as_of (paid late, or unpaid after the due date)."),
-		num(sLate30, "n_late30"+w, GroupRepayment, "Instalments due in "+win+" with days past due > 30 at as_of."),
+		num(sLate, "n_late"+w, GroupRepayment, "Instalments due in "+win+" that are more than 0 days past due at as_of (paid late, or unpaid after the due date)."),
+		num(sLate30, "n_late30"+w, GroupRepayment, "Instalments due in "+win+" that are more than 30 days past due at as_of."),
 		num(sMonthsSinceDelinquency, "months_since_delinquency", GroupRepayment, "Whole months from the last date on or before as_of with an instalment more than 30 days past due to as_of (0 when still so at as_of); NaN when never."),
 		num(sPaidDueRatio, "paid_due_ratio"+w, GroupRepayment, "Sum of amount_paid (paid on or before as_of) over sum of amount_due, over the instalments due in "+win+"; NaN when nothing was due."),
 		num(sCurrentDPD, "current_dpd", GroupRepayment, "Days past due at as_of: as_of − the oldest due_date of an instalment unpaid at the end of as_of; 0 when none."),

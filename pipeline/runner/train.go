@@ -21,20 +21,22 @@ import (
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 	"lendscore/stages/publish"
+	"lendscore/stages/report"
 	"lendscore/stages/score"
 	"lendscore/stages/train"
 )
 
 // Metrics is metrics.json of a train run (contract section 4).
 type Metrics struct {
-	Model     string                           `json:"model"`
-	RunID     string                           `json:"run_id"`
-	Rows      RowSummary                       `json:"rows"`
-	Samples   map[string]metrics.SampleMetrics `json:"samples"`
-	Stability map[string]float64               `json:"stability"`
-	Variables []train.VariableReport           `json:"variables"`
-	Fit       *ModelSummary                    `json:"fit,omitempty"`
-	Notes     []string                         `json:"notes,omitempty"`
+	Model      string                           `json:"model"`
+	RunID      string                           `json:"run_id"`
+	Rows       RowSummary                       `json:"rows"`
+	Samples    map[string]metrics.SampleMetrics `json:"samples"`
+	Stability  map[string]float64               `json:"stability"`
+	Variables  []train.VariableReport           `json:"variables"`
+	Fit        *ModelSummary                    `json:"fit,omitempty"`
+	Notes      []string                         `json:"notes,omitempty"`
+	Validation *report.Validation               `json:"validation,omitempty"`
 }
 
 // RowSummary accounts for the input rows of a run.
@@ -238,7 +240,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var scores *score.Scores
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
-		scores, err = score.Frame(ctx, res.Scorecard, fr, prep.Used)
+		scores, err = score.FrameWithAttributes(ctx, res.Scorecard, fr, prep.Used)
 		return err
 	})
 	if err != nil {
@@ -247,8 +249,8 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var mt Metrics
 	err = run.Stage(ctx, "validate", func(ctx context.Context) error {
-		mt = trainMetrics(spec, run.ID, fr.Rows, prep, scores, res)
-		return nil
+		mt, err = trainMetrics(spec, run.ID, fr.Rows, prep, scores, res)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -260,7 +262,10 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 				return err
 			}
 		}
-		return publishTrain(ctx, run, spec, tbl, prep, res, scores, mt, asOf, asOfDates)
+		if err := publishTrain(ctx, run, spec, tbl, prep, res, scores, mt, asOf, asOfDates); err != nil {
+			return err
+		}
+		return writeTrainCard(ctx, run, spec, target, res, mt, asOf)
 	})
 	if err != nil {
 		return nil, err
@@ -327,53 +332,61 @@ func relationalRowKeys(tbl *ingest.Table, rows []int) ([]string, []arrow.Date32)
 	return ids, dates
 }
 
-// trainMetrics computes metrics.json.
-func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prepared, scores *score.Scores, res *train.Result) Metrics {
+// trainMetrics computes metrics.json: the contract's figures per sample (discrimination on
+// the published integer score, higher = better, so that they equal what an outside tool
+// computes from the scored table; calibration on the PD), stability, the variable report,
+// and the full validation with its traffic lights.
+func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prepared, scores *score.Scores, res *train.Result) (Metrics, error) {
 	mt := Metrics{
 		Model: spec.Name, RunID: runID,
 		Rows:      RowSummary{Input: int64(inputRows), Used: int64(len(prep.Used)), Quarantined: int64(inputRows - len(prep.Used)), ByReason: prep.Refused},
 		Samples:   map[string]metrics.SampleMetrics{},
-		Stability: map[string]float64{},
 		Variables: res.Variables,
 	}
-	scoreOf := map[string][]float64{}
-	pdOf := map[string][]float64{}
-	ys := map[string][]int8{}
-	for k, s := range prep.Sample {
-		name := train.SampleNames[s]
-		scoreOf[name] = append(scoreOf[name], float64(scores.Score[k]))
-		pdOf[name] = append(pdOf[name], scores.PD[k])
-		ys[name] = append(ys[name], prep.Bad[k])
-	}
-	for name := range scoreOf {
-		// Discrimination is measured on the published integer score (higher = better), so
-		// that it equals what an outside tool computes from the scored table; calibration
-		// on the PD.
-		m, err := metrics.Evaluate(scoreOf[name], pdOf[name], ys[name], metrics.HigherGood)
-		if err != nil {
-			mt.Notes = append(mt.Notes, fmt.Sprintf("sample %s: %v", name, err))
-			continue
-		}
-		mt.Samples[name] = m
-	}
-	if tr, ok := scoreOf[train.SampleTrain]; ok {
-		for _, other := range []string{train.SampleTest, train.SampleOOT} {
-			if o, ok := scoreOf[other]; ok {
-				psi, err := metrics.PSI(tr, o, 10)
-				if err != nil {
-					mt.Notes = append(mt.Notes, fmt.Sprintf("psi train %s: %v", other, err))
-					continue
-				}
-				mt.Stability["psi_score_train_"+other] = psi
+	var samples []report.Sample
+	for si, name := range train.SampleNames {
+		var idx []int
+		for k, s := range prep.Sample {
+			if int(s) == si {
+				idx = append(idx, k)
 			}
 		}
+		if len(idx) == 0 {
+			continue
+		}
+		smp := report.Sample{Name: name, Score: make([]float64, len(idx)), PD: make([]float64, len(idx)), Grade: make([]string, len(idx)), Bad: make([]int8, len(idx)), Attr: make([][]int, len(scores.Attr))}
+		for j := range scores.Attr {
+			smp.Attr[j] = make([]int, len(idx))
+		}
+		for q, k := range idx {
+			smp.Score[q] = float64(scores.Score[k])
+			smp.PD[q] = scores.PD[k]
+			smp.Grade[q] = scores.Grade[k]
+			smp.Bad[q] = prep.Bad[k]
+			for j := range scores.Attr {
+				smp.Attr[j][q] = scores.Attr[j][k]
+			}
+		}
+		samples = append(samples, smp)
 	}
+	v, err := report.Validate(report.ValidationInput{Samples: samples, Higher: metrics.HigherGood, Scorecard: res.Scorecard}, report.DefaultThresholds())
+	if err != nil {
+		return mt, err
+	}
+	for _, smp := range samples {
+		if r := v.Sample(smp.Name); r != nil && r.Metrics != nil {
+			mt.Samples[smp.Name] = *r.Metrics
+		}
+	}
+	mt.Stability = v.Stability()
+	mt.Validation = v
+	mt.Notes = append(mt.Notes, v.Notes...)
 	f := res.Fit
 	mt.Fit = &ModelSummary{
 		Intercept: f.Coef[0], InterceptStdErr: f.StdErr[0], LogLik: f.LogLik, LLNull: f.LLNull,
 		AIC: f.AIC, BIC: f.BIC, Iterations: f.Iterations, Selected: res.Selected, WOECorrelation: res.Corr, Steps: res.StepLog,
 	}
-	return mt
+	return mt, nil
 }
 
 // publishTrain writes the artifacts of a train run.
@@ -437,4 +450,55 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 		}
 	}
 	return nil
+}
+
+// writeTrainCard writes model_card.md and model_card.html.
+func writeTrainCard(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, target jobs.Target, res *train.Result, mt Metrics, asOf time.Time) error {
+	var m pipeline.Manifest
+	run.Update(func(mm *pipeline.Manifest) { m = *mm })
+	def := fmt.Sprintf("%s = %q", target.Column, target.Bad)
+	if spec.Inputs.Relational() {
+		def = fmt.Sprintf("reached 90+ days past due within %d months after the observation date", spec.Features.PerformanceWindowMonths)
+	}
+	card := report.Card{
+		Kind: report.KindTrain,
+		Model: report.ModelDetails{
+			Name: spec.Name, Version: res.Scorecard.Version, RunID: run.ID, AsOf: asOf.Format(time.DateOnly),
+			LendscoreVersion: pipeline.Version, Fingerprint: res.Scorecard.Fingerprint,
+		},
+		Data: report.Data{
+			Sources: m.Inputs, Rows: m.Rows,
+			Target: report.Target{Column: target.Column, Bad: target.Bad, Definition: def},
+			Split:  splitText(spec.Split),
+		},
+		Scorecard:   res.Scorecard,
+		Variables:   res.Variables,
+		Correlation: &report.Correlation{Names: res.Selected, Matrix: res.Corr},
+		Validation:  mt.Validation,
+		Notes:       mt.Notes,
+	}
+	md, html, err := report.ModelCard(card)
+	if err != nil {
+		return fmt.Errorf("model card: %w", err)
+	}
+	if err := run.WriteFile(ctx, "model_card.md", md); err != nil {
+		return err
+	}
+	return run.WriteFile(ctx, "model_card.html", html)
+}
+
+func splitText(s jobs.Split) string {
+	switch s.Method {
+	case "column":
+		return fmt.Sprintf("by the column %s (train / test / oot)", s.Column)
+	case "random":
+		return fmt.Sprintf("random, stratified by the label: %.0f%% test, seed %d", 100*s.TestFraction, s.Seed)
+	case "time":
+		snap := ""
+		if len(s.Snapshots) > 0 {
+			snap = fmt.Sprintf(" over snapshots %s", strings.Join(s.Snapshots, ", "))
+		}
+		return fmt.Sprintf("out of time from %s%s; before it random, stratified: %.0f%% test, seed %d", s.OOTFrom, snap, 100*s.TestFraction, s.Seed)
+	}
+	return s.Method
 }

@@ -20,6 +20,9 @@ type Scores struct {
 	Grade   []string
 	Tier    []string
 	Reasons [3][]string
+	// Attr holds, when asked for (FrameWithAttributes), the attribute index of every row per
+	// characteristic: Attr[characteristic][row]. Validation uses it for CSI.
+	Attr [][]int
 }
 
 // Len is the number of scored rows.
@@ -31,6 +34,16 @@ const chunk = 16384
 // Frame scores the given rows of fr (nil rows: every row). Every characteristic of the
 // scorecard must be a column of fr; a numeric characteristic needs a numeric column.
 func Frame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, rows []int) (*Scores, error) {
+	return scoreFrame(ctx, sc, fr, rows, false)
+}
+
+// FrameWithAttributes is Frame that also keeps the attribute index of every row per
+// characteristic in Scores.Attr.
+func FrameWithAttributes(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, rows []int) (*Scores, error) {
+	return scoreFrame(ctx, sc, fr, rows, true)
+}
+
+func scoreFrame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, rows []int, keepAttr bool) (*Scores, error) {
 	cols := make([]*frame.Column, len(sc.Characteristics))
 	for j, ch := range sc.Characteristics {
 		c := fr.Column(ch.Name)
@@ -51,6 +64,12 @@ func Frame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, rows [
 	}
 	for k := range out.Reasons {
 		out.Reasons[k] = make([]string, n)
+	}
+	if keepAttr {
+		out.Attr = make([][]int, len(cols))
+		for j := range out.Attr {
+			out.Attr[j] = make([]int, n)
+		}
 	}
 	maxPoints := sc.MaxPointsAll()
 	var wg sync.WaitGroup
@@ -76,6 +95,11 @@ func Frame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, rows [
 							attr[j] = ch.CategoryAttribute(t, ok)
 						} else {
 							attr[j] = ch.CategoryAttribute(c.Str[i], c.Valid[i] && c.Str[i] != "")
+						}
+					}
+					if keepAttr {
+						for j, a := range attr {
+							out.Attr[j][k] = a
 						}
 					}
 					r := sc.ScoreAttributes(attr, maxPoints)

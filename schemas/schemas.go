@@ -171,6 +171,21 @@ func ChangesSchema() *arrow.Schema {
 	}, nil)
 }
 
+// StateSchema is what a nightly run keeps of each customer for the next run to compare with:
+// score, grade, tier, segment (null when segmentation is off), days past due at as_of and the
+// warnings raised.
+func StateSchema() *arrow.Schema {
+	return arrow.NewSchema([]arrow.Field{
+		field("customer_id", str, false),
+		field("score", i32, false),
+		field("grade", str, false),
+		field("risk_tier", str, false),
+		field("segment", i32, true),
+		field("current_dpd", f64, false),
+		field("warnings", arrow.ListOf(str), true),
+	}, nil)
+}
+
 // Quarantine returns the schema of a quarantine table for an input with the given schema:
 // the input row unchanged, plus the source file, the row number in that file and the reason.
 func Quarantine(input *arrow.Schema) *arrow.Schema {

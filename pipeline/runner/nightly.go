@@ -1,0 +1,296 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"lendscore/jobs"
+	"lendscore/pipeline"
+	"lendscore/pipeline/storage"
+	"lendscore/schemas"
+	"lendscore/stages/features"
+	"lendscore/stages/frame"
+	"lendscore/stages/ingest"
+	"lendscore/stages/publish"
+	"lendscore/stages/score"
+	"lendscore/stages/warn"
+)
+
+// previousNightly finds the nightly run tonight's compares with: the run latest.json names
+// when its as_of is before tonight's; on a rerun of the same (or an earlier) as_of, the run
+// that run itself compared with, so that a rerun gives the same output. It returns "" when
+// there is none.
+func previousNightly(ctx context.Context, st storage.Store, out storage.Location, asOf string) (storage.Location, string, error) {
+	l, dir, err := pipeline.ReadLatest(ctx, st, out)
+	if errors.Is(err, pipeline.ErrNoRun) {
+		return storage.Location{}, "", nil
+	}
+	if err != nil {
+		return storage.Location{}, "", err
+	}
+	if l.Kind != jobs.KindNightly {
+		return storage.Location{}, "", fmt.Errorf("output %s: latest.json names a %s run; a nightly job needs an output of its own", out, l.Kind)
+	}
+	for hops := 0; hops < 1000; hops++ {
+		m, err := pipeline.ReadManifest(ctx, st, dir)
+		if err != nil {
+			return storage.Location{}, "", fmt.Errorf("previous run %s: %w", dir, err)
+		}
+		if m.AsOf < asOf {
+			return dir, m.RunID, nil
+		}
+		prev, _ := m.Notes["previous_run"].(string)
+		if prev == "" {
+			return storage.Location{}, "", nil
+		}
+		if dir, err = out.Join("runs", prev); err != nil {
+			return storage.Location{}, "", err
+		}
+	}
+	return storage.Location{}, "", fmt.Errorf("output %s: the chain of previous runs does not end", out)
+}
+
+// readState reads the state table of a nightly run.
+func readState(ctx context.Context, env *Env, dir storage.Location) (*warn.State, error) {
+	tbl, err := ingest.ReadTable(ctx, env.Stores, "state", dir.MustJoin("state").String()+"/", ingest.ReadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("previous state %s: %w", dir, err)
+	}
+	defer tbl.Release()
+	s := &warn.State{}
+	for _, b := range tbl.Batches {
+		r := b.Record
+		ids := r.Column(0).(*array.String)
+		sc := r.Column(1).(*array.Int32)
+		gr := r.Column(2).(*array.String)
+		ti := r.Column(3).(*array.String)
+		sg := r.Column(4).(*array.Int32)
+		dpd := r.Column(5).(*array.Float64)
+		wl := r.Column(6).(*array.List)
+		wv := wl.ListValues().(*array.String)
+		offs := wl.Offsets()
+		for i := 0; i < int(r.NumRows()); i++ {
+			s.IDs = append(s.IDs, ids.Value(i))
+			s.Score = append(s.Score, sc.Value(i))
+			s.Grade = append(s.Grade, gr.Value(i))
+			s.Tier = append(s.Tier, ti.Value(i))
+			seg := int32(-1)
+			if sg.IsValid(i) {
+				seg = sg.Value(i)
+			}
+			s.Segment = append(s.Segment, seg)
+			s.CurrentDPD = append(s.CurrentDPD, dpd.Value(i))
+			var ws []string
+			for j := offs[i]; j < offs[i+1]; j++ {
+				ws = append(ws, wv.Value(int(j)))
+			}
+			s.Warnings = append(s.Warnings, ws)
+		}
+	}
+	return s, nil
+}
+
+// stateRecords builds the state table.
+func stateRecords(s *warn.State) []arrow.Record {
+	var out []arrow.Record
+	for start := 0; start < s.Len() || start == 0; start += publish.BatchRows {
+		end := min(start+publish.BatchRows, s.Len())
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.StateSchema())
+		f := b.Fields()
+		for i := start; i < end; i++ {
+			f[0].(*array.StringBuilder).Append(s.IDs[i])
+			f[1].(*array.Int32Builder).Append(s.Score[i])
+			f[2].(*array.StringBuilder).Append(s.Grade[i])
+			f[3].(*array.StringBuilder).Append(s.Tier[i])
+			if s.Segment[i] >= 0 {
+				f[4].(*array.Int32Builder).Append(s.Segment[i])
+			} else {
+				f[4].AppendNull()
+			}
+			f[5].(*array.Float64Builder).Append(s.CurrentDPD[i])
+			lb := f[6].(*array.ListBuilder)
+			lb.Append(true)
+			for _, w := range s.Warnings[i] {
+				lb.ValueBuilder().(*array.StringBuilder).Append(w)
+			}
+		}
+		out = append(out, b.NewRecord())
+		b.Release()
+		if s.Len() == 0 {
+			break
+		}
+	}
+	return out
+}
+
+// changeRecords builds the changes table.
+func changeRecords(changes []warn.Change, asOf time.Time, runID string) []arrow.Record {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.ChangesSchema())
+	defer b.Release()
+	f := b.Fields()
+	day := arrow.Date32FromTime(asOf)
+	var out []arrow.Record
+	for i, c := range changes {
+		f[0].(*array.StringBuilder).Append(c.CustomerID)
+		f[1].(*array.Date32Builder).Append(day)
+		f[2].(*array.StringBuilder).Append(c.Kind)
+		for k, v := range []string{c.Previous, c.Current} {
+			if v == "" {
+				f[3+k].AppendNull()
+			} else {
+				f[3+k].(*array.StringBuilder).Append(v)
+			}
+		}
+		f[5].(*array.StringBuilder).Append(runID)
+		if (i+1)%publish.BatchRows == 0 {
+			out = append(out, b.NewRecord())
+		}
+	}
+	if b.Field(0).Len() > 0 || len(out) == 0 {
+		out = append(out, b.NewRecord())
+	}
+	return out
+}
+
+// numericColumn returns a numeric column of the feature frame, or NaNs when absent.
+func numericColumn(fr *frame.Frame, name string) []float64 {
+	if c := fr.Column(name); c != nil && c.Kind == frame.Numeric {
+		return c.Num
+	}
+	out := make([]float64, fr.Rows)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	return out
+}
+
+// runNightly scores last night's extracts with the champion scorecard, raises the early
+// warnings, lists the changes since the previous nightly run and publishes the scored table
+// CRM systems load.
+func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
+	run, err := startRun(ctx, spec, env)
+	if err != nil {
+		return nil, err
+	}
+	sc, scLoc, err := LoadScorecard(ctx, env.Stores, spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	prevDir, prevID, err := previousNightly(ctx, run.Store(), run.Output, spec.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	run.Update(func(m *pipeline.Manifest) {
+		m.Versions.Model = sc.Version
+		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID, "previous_run": prevID}
+	})
+	var prev *warn.State
+	if prevID != "" {
+		if prev, err = readState(ctx, env, prevDir); err != nil {
+			return nil, err
+		}
+	}
+
+	res, err := loadExtracts(ctx, spec, run, env)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	asOf := spec.AsOfDate()
+	var out *features.Output
+	err = run.Stage(ctx, "features", func(ctx context.Context) error {
+		out, err = features.Build(ctx, featureInputs(res), features.Options{AsOf: asOf, PerformanceWindow: spec.Features.PerformanceWindowMonths, Logger: env.Log})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Record.Release()
+	tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
+
+	var (
+		fr     *frame.Frame
+		scores *score.Scores
+		cur    *warn.State
+	)
+	err = run.Stage(ctx, "score", func(ctx context.Context) error {
+		if fr, err = frame.FromTable(tbl, nil); err != nil {
+			return err
+		}
+		if scores, err = score.Frame(ctx, sc, fr, nil); err != nil {
+			return fmt.Errorf("features: %w", err)
+		}
+		ids := fr.Column(features.CustomerIDColumn).Str
+		cur = &warn.State{IDs: ids, Score: scores.Score, Grade: scores.Grade, Tier: scores.Tier,
+			Segment: make([]int32, fr.Rows), CurrentDPD: numericColumn(fr, "current_dpd")}
+		for i := range cur.Segment {
+			cur.Segment[i] = -1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var changes []warn.Change
+	var summary warn.Summary
+	err = run.Stage(ctx, "warnings", func(ctx context.Context) error {
+		index := make(map[string]int, len(cur.IDs))
+		for i, id := range cur.IDs {
+			index[id] = i
+		}
+		days, drop, err := warn.InteractionSignals(res.Tables[schemas.Interactions].Clean, asOf, index)
+		if err != nil {
+			return err
+		}
+		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: days, SatisfactionDrop: drop}
+		th := warn.Thresholds{ScoreDrop: spec.Warnings.ScoreDrop, UtilisationAbove: spec.Warnings.UtilisationAbove,
+			ComplaintDays: spec.Warnings.ComplaintDays, SatisfactionDrop: spec.Warnings.SatisfactionDrop}
+		cur.Warnings = warn.Flags(cur, sig, prev, th)
+		changes, summary = warn.Changes(cur, prev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
+		recs := publish.Records(publish.ScoredRows{IDs: cur.IDs, AsOf: asOf, Scores: scores, Warnings: cur.Warnings,
+			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
+		defer releaseAll(recs)
+		if err := writeParts(ctx, run, "scored", schemas.ScoredSchema(), recs); err != nil {
+			return err
+		}
+		st := stateRecords(cur)
+		defer releaseAll(st)
+		if err := writeParts(ctx, run, "state", schemas.StateSchema(), st); err != nil {
+			return err
+		}
+		ch := changeRecords(changes, asOf, run.ID)
+		defer releaseAll(ch)
+		if err := writeParts(ctx, run, "changes", schemas.ChangesSchema(), ch); err != nil {
+			return err
+		}
+		if err := run.WriteJSON(ctx, "nightly.json", map[string]any{
+			"model": sc.Model, "model_version": sc.Version, "as_of": spec.AsOf, "previous_run": prevID,
+			"customers": summary, "warnings": warn.CountByCode(cur.Warnings), "features": out.Counts,
+		}); err != nil {
+			return err
+		}
+		return publishCleaning(ctx, run, res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	run.Update(func(m *pipeline.Manifest) {
+		m.Rows["scored"] = pipeline.RowCounts{Input: int64(cur.Len()), Used: int64(cur.Len())}
+	})
+	return run.Publish(ctx)
+}

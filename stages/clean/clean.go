@@ -549,17 +549,19 @@ func (ts *tableState) dedup() {
 func (ts *tableState) dedupComposite() {
 	r := ts.reasons.index[ts.spec.keyReason()]
 	ts.localID = make([]int32, len(ts.reason))
+	second := make([]int64, len(ts.reason))
 	index := map[string]int32{}
-	cols := ts.stringsOf(ts.spec.key[0])
-	for bi, col := range cols {
-		off := ts.batches[bi].offset
+	for _, b := range ts.batches {
+		col := ts.col(b, ts.spec.key[0]).(*array.String)
+		get := valuesOf(ts.col(b, ts.spec.key[1]))
 		prev, prevID := "", int32(-1)
-		for i := range col.Len() {
-			row := off + i
+		for i := range b.n {
+			row := b.offset + i
 			if ts.reason[row] != 0 {
 				ts.localID[row] = -1
 				continue
 			}
+			second[row] = int64(get(i))
 			k := col.Value(i)
 			if prevID < 0 || k != prev {
 				id, ok := index[k]
@@ -591,21 +593,24 @@ func (ts *tableState) dedupComposite() {
 			fill[id]++
 		}
 	}
-	second := ts.secondKey()
 	var keys []int64
 	for id := range ts.localIDs {
 		bucket := sorted[start[id]:start[id+1]]
-		keys = keys[:0]
-		for _, row := range bucket {
-			keys = append(keys, second(row))
-		}
 		if len(bucket) <= 32 {
 			for j := 1; j < len(bucket); j++ {
-				if slices.Contains(keys[:j], keys[j]) {
-					ts.reason[bucket[j]] = r
+				kj := second[bucket[j]]
+				for _, row := range bucket[:j] {
+					if second[row] == kj {
+						ts.reason[bucket[j]] = r
+						break
+					}
 				}
 			}
 			continue
+		}
+		keys = keys[:0]
+		for _, row := range bucket {
+			keys = append(keys, second[row])
 		}
 		order := make([]int, len(bucket))
 		for i := range order {
@@ -628,20 +633,6 @@ func cmp64(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// secondKey returns a reader of the second key column by table row.
-func (ts *tableState) secondKey() func(row int32) int64 {
-	readers := make([]func(i int) float64, len(ts.batches))
-	ends := make([]int, len(ts.batches))
-	for bi, b := range ts.batches {
-		readers[bi] = valuesOf(ts.col(b, ts.spec.key[1]))
-		ends[bi] = b.offset + b.n
-	}
-	return func(row int32) int64 {
-		bi, _ := slices.BinarySearch(ends, int(row)+1)
-		return int64(readers[bi](int(row) - ts.batches[bi].offset))
-	}
 }
 
 // orphans refuses rows whose parent key is not among the parent's used rows.

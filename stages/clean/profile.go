@@ -17,9 +17,9 @@ type ColumnProfile struct {
 	Nulls    int64   `json:"nulls"`
 	NullRate float64 `json:"null_rate"`
 	// Distinct is the number of distinct non-null values, estimated with HyperLogLog
-	// (2^14 registers: standard error about 0.8%; below about 40,000 distinct values the
-	// linear-counting estimate it switches to is within a fraction of a percent, and small
-	// counts such as the categories of a column come out exact).
+	// (2^14 registers: standard error about 0.8%; below about 40,000 distinct values it
+	// switches to linear counting, which is more precise still: counts up to a hundred, such
+	// as the categories of a column, come out exact).
 	Distinct int64 `json:"distinct"`
 	// Min and Max are numbers for numeric columns, YYYY-MM-DD for dates, RFC 3339 for
 	// timestamps and byte-wise extremes for strings; absent when every value is null.
@@ -80,7 +80,12 @@ func profileColumn(f arrow.Field, recs []arrow.Record, col int) ColumnProfile {
 				v := get(i)
 				h.add(mix64(math.Float64bits(v + 0))) // +0: -0 and 0 are one value
 				sum += v
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
+				if v < lo {
+					lo = v
+				}
+				if v > hi {
+					hi = v
+				}
 			}
 		}
 	}
@@ -164,12 +169,12 @@ func hashString(s string) uint64 {
 	return mix64(h)
 }
 
-// mix64 is the MurmurHash3 64-bit finaliser.
+// mix64 is the SplitMix64 finaliser (Steele et al. 2014). Unlike MurmurHash3's fmix64 it
+// adds a constant first, which keeps inputs with long runs of zero bits (round floats,
+// timestamps) from colliding in the sketch's registers.
 func mix64(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

@@ -20,6 +20,7 @@ import (
 
 	"lendscore/pipeline/storage"
 	"lendscore/schemas"
+	"lendscore/stages/ingest"
 )
 
 // AnswerKeyName is the name of the JSON summary written beside the table folders. The
@@ -217,7 +218,9 @@ var noDictionary = map[string][]string{
 	schemas.Interactions: {"customer_id", "ts"},
 }
 
-// partWriter writes one Parquet part file onto a storage.Writer.
+// partWriter writes one Parquet part file onto a storage.Writer, one row group per chunk.
+// Generation needs part files written in parallel under chosen numbers, which
+// ingest.PartWriter (one writer numbering its own parts) does not offer.
 type partWriter struct {
 	loc    storage.Location
 	schema *arrow.Schema
@@ -231,7 +234,8 @@ func newPartWriter(ctx context.Context, st storage.Store, loc storage.Location, 
 	if err != nil {
 		return nil, err
 	}
-	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy)}
+	// Snappy rather than ingest's zstd: generation is bound by encoding time.
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy), parquet.WithCreatedBy(ingest.CreatedBy)}
 	for _, c := range noDict {
 		opts = append(opts, parquet.WithDictionaryFor(c, false))
 	}

@@ -2,14 +2,14 @@ package gen_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"lendscore/pipeline/storage"
+	"lendscore/stages/ingest"
 )
 
 // frame is a table read back from the part files of one folder, for analysis in tests.
@@ -21,30 +21,15 @@ type frame struct {
 
 func readFrame(t testing.TB, dir, table string) *frame {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, table, "part-*.parquet"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("read %s: no part files (%v)", table, err)
+	tbl, err := ingest.ReadTable(context.Background(), storage.NewStores(storage.Options{}), table, filepath.Join(dir, table)+"/", ingest.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	f := &frame{cols: map[string][]arrow.Array{}}
-	for _, name := range files {
-		fh, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
+	f := &frame{schema: tbl.Schema, cols: map[string][]arrow.Array{}, rows: int(tbl.NumRows())}
+	for _, b := range tbl.Batches {
+		for i, fld := range b.Record.Schema().Fields() {
+			f.cols[fld.Name] = append(f.cols[fld.Name], b.Record.Column(i))
 		}
-		tbl, err := pqarrow.ReadTable(context.Background(), fh, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		fh.Close()
-		if err != nil {
-			t.Fatalf("read %s: %v", name, err)
-		}
-		if f.schema == nil {
-			f.schema = tbl.Schema()
-		} else if !f.schema.Equal(tbl.Schema()) {
-			t.Fatalf("%s: schema differs from the first part's", name)
-		}
-		for i, fld := range tbl.Schema().Fields() {
-			f.cols[fld.Name] = append(f.cols[fld.Name], tbl.Column(i).Data().Chunks()...)
-		}
-		f.rows += int(tbl.NumRows())
 	}
 	return f
 }

@@ -571,7 +571,7 @@ func (s *sim) loanRow(l *loan, kind int) {
 // eight digits, the sequence in two.
 func appendLoanID(b []byte, custIdx int64, seq int) []byte {
 	b = appendID(b, 'L', custIdx+1, 8)
-	return appendPadded(b, seq, 2)
+	return appendPadded(b, int64(seq), 2)
 }
 
 func (s *sim) repayment(l *loan, due int32, amount float64, paid int32, loanRefused bool) {

@@ -74,15 +74,7 @@ func (c *strCol) addNull() {
 
 // appendID appends prefix and n zero-padded to width digits.
 func appendID(b []byte, prefix byte, n int64, width int) []byte {
-	var digits [20]byte
-	i := len(digits)
-	for n > 0 || i > len(digits)-width {
-		i--
-		digits[i] = byte('0' + n%10)
-		n /= 10
-	}
-	b = append(b, prefix)
-	return append(b, digits[i:]...)
+	return appendPadded(append(b, prefix), n, width)
 }
 
 func (c *strCol) array() arrow.Array {

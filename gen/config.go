@@ -117,9 +117,11 @@ type Summary struct {
 	Signal Signal `json:"signal"`
 }
 
-// Signal is the outcome the generator planted, measured on clean rows: among customers
-// with an instalment due in the 12 months after Observation, how many had an instalment
-// reach 90 days past due within those 12 months.
+// Signal is the outcome the generator planted, measured on the true (pre-fault) rows: among
+// customers with an instalment due in the 12 months after Observation and none 90+ days past
+// due at Observation, how many had an instalment reach 90 days past due within those 12
+// months (the contract's label). A modeller recomputing it from clean extracts gets the
+// same figures (TestGenerateSignal checks this).
 type Signal struct {
 	Observation time.Time `json:"observation"`
 	Customers   int64     `json:"customers"`

@@ -68,15 +68,16 @@ func dateOf(t time.Time) int32 {
 // appendDate appends the ISO form YYYY-MM-DD of a date32 value.
 func appendDate(b []byte, day int32) []byte {
 	y, m, d := civil(day)
-	b = appendPadded(b, y, 4)
+	b = appendPadded(b, int64(y), 4)
 	b = append(b, '-')
-	b = appendPadded(b, m, 2)
+	b = appendPadded(b, int64(m), 2)
 	b = append(b, '-')
-	return appendPadded(b, d, 2)
+	return appendPadded(b, int64(d), 2)
 }
 
-func appendPadded(b []byte, v, width int) []byte {
-	var buf [8]byte
+// appendPadded appends v (≥ 0) in decimal, zero-padded to width digits.
+func appendPadded(b []byte, v int64, width int) []byte {
+	var buf [20]byte
 	i := len(buf)
 	for v > 0 || i > len(buf)-width {
 		i--

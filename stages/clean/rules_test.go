@@ -57,6 +57,19 @@ func reasons(t *testing.T, res *clean.Result, in map[string]*ingest.Table, name 
 	return out
 }
 
+// cleanExpecting cleans in at asOf and checks the reason of every row of table.
+func cleanExpecting(t *testing.T, in map[string]*ingest.Table, table string, want ...string) *clean.Result {
+	t.Helper()
+	res, err := clean.Extracts(context.Background(), in, clean.Options{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reasons(t, res, in, table); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%s reasons %q, want %q", table, got, want)
+	}
+	return res
+}
+
 func TestRowRules(t *testing.T) {
 	in := map[string]*ingest.Table{
 		schemas.Customers: table(t, "customers", schemas.CustomersSchema(), `[
@@ -214,16 +227,8 @@ func TestCasts(t *testing.T) {
 		{"customer_id":6,"customer_type":"individual","birth_date":"1975-05-05T22:00:00-03:00","annual_income":"1e4","onboard_date":"1969-12-31T23:00:00"}
 	]`)}
 	defer release(in)
-	res, err := clean.Extracts(context.Background(), in, clean.Options{AsOf: asOf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := cleanExpecting(t, in, "customers", "", "unparseable:birth_date", "unparseable:annual_income", "unparseable:annual_income", "outlier:employees", "")
 	defer res.Release()
-	got := reasons(t, res, in, "customers")
-	want := []string{"", "unparseable:birth_date", "unparseable:annual_income", "unparseable:annual_income", "outlier:employees", ""}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("reasons %q, want %q", got, want)
-	}
 	tr := res.Tables["customers"]
 	if strings.Join(tr.MissingColumns, ",") != "gender,region,industry,established_date" {
 		t.Errorf("missing columns %v", tr.MissingColumns)
@@ -266,16 +271,8 @@ func TestCastsInteractions(t *testing.T) {
 		{"customer_id":"C1","ts":"2024-01-02","kind":"chat"}
 	]`)}
 	defer release(in)
-	res, err := clean.Extracts(context.Background(), in, clean.Options{AsOf: asOf})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := cleanExpecting(t, in, "interactions", "", "", "unparseable:ts", "unparseable:satisfaction", "unparseable:resolved", "invalid_value:kind")
 	defer res.Release()
-	got := reasons(t, res, in, "interactions")
-	want := []string{"", "", "unparseable:ts", "unparseable:satisfaction", "unparseable:resolved", "invalid_value:kind"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("reasons %q, want %q", got, want)
-	}
 	var lines []string
 	for _, rec := range res.Tables["interactions"].Clean {
 		for i := range int(rec.NumRows()) {

@@ -1,0 +1,245 @@
+package portfolio
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"lendscore/schemas"
+)
+
+// noDate stands for a missing date (a null maturity, no unpaid instalment): it compares
+// after every real date.
+const noDate int32 = math.MaxInt32
+
+// loanBook holds the loans extract column by column, by input row, and what the
+// repayments tell about each loan at as_of.
+type loanBook struct {
+	asOf int32
+
+	ids         []string // views into the Arrow buffers, valid while the records live
+	sorted      bool     // ids strictly ascending
+	index       map[string]int32
+	origination []int32
+	maturity    []int32   // noDate when null
+	principal   []float64 // as extracted
+	creditLimit []float64 // NaN when null
+	balance     []float64 // as extracted; NaN when null
+
+	oldestUnpaid []int32   // oldest due date ≤ as_of of an instalment unpaid at the end of as_of; noDate if none
+	paidAfter    []float64 // amounts paid after as_of
+	paidBy       []float64 // amounts paid on or before as_of
+
+	orphanRepayments int64
+}
+
+// loan states at as_of.
+const (
+	inBook uint8 = iota
+	notOriginated
+	closed
+)
+
+// readLoans reads the loans extract and indexes it by loan_id.
+func readLoans(recs []arrow.Record, asOf int32) (*loanBook, error) {
+	canon := schemas.LoansSchema()
+	n := 0
+	for _, r := range recs {
+		n += int(r.NumRows())
+	}
+	if n > math.MaxInt32-1 {
+		return nil, fmt.Errorf("portfolio: loans: %d rows is more than one table can hold", n)
+	}
+	b := &loanBook{
+		asOf:         asOf,
+		ids:          make([]string, n),
+		origination:  make([]int32, n),
+		maturity:     make([]int32, n),
+		principal:    make([]float64, n),
+		creditLimit:  make([]float64, n),
+		balance:      make([]float64, n),
+		oldestUnpaid: make([]int32, n),
+		paidAfter:    make([]float64, n),
+		paidBy:       make([]float64, n),
+	}
+	q := 0
+	for _, r := range recs {
+		cols, err := columns(schemas.Loans, canon, r, "loan_id", "origination_date", "maturity_date", "principal", "credit_limit", "balance")
+		if err != nil {
+			return nil, err
+		}
+		ids := cols[0].(*array.String)
+		orig, mat := cols[1].(*array.Date32), cols[2].(*array.Date32)
+		principal, limit, balance := cols[3].(*array.Float64), cols[4].(*array.Float64), cols[5].(*array.Float64)
+		for i := range int(r.NumRows()) {
+			b.ids[q] = ids.Value(i)
+			b.origination[q] = int32(orig.Value(i))
+			b.maturity[q] = noDate
+			if mat.IsValid(i) {
+				b.maturity[q] = int32(mat.Value(i))
+			}
+			b.principal[q] = principal.Value(i)
+			b.creditLimit[q] = orNaN(limit, i)
+			b.balance[q] = orNaN(balance, i)
+			b.oldestUnpaid[q] = noDate
+			q++
+		}
+	}
+	b.sorted = true
+	for q := 1; q < n && b.sorted; q++ {
+		b.sorted = b.ids[q-1] < b.ids[q]
+	}
+	if !b.sorted {
+		b.index = make(map[string]int32, n)
+		for q, id := range b.ids {
+			if _, dup := b.index[id]; dup {
+				return nil, fmt.Errorf("portfolio: loans: loan_id %q appears twice", id)
+			}
+			b.index[id] = int32(q)
+		}
+	}
+	return b, nil
+}
+
+// find returns the row of loan id, or -1 when there is none; prev is the row found for the
+// previous repayment row. Repayments grouped by loan in the loans' order find their loan
+// at prev + 1 when the loan changes.
+func (b *loanBook) find(id string, prev int32) int32 {
+	if next := int(prev) + 1; next < len(b.ids) && b.ids[next] == id {
+		return int32(next)
+	}
+	if !b.sorted {
+		if q, ok := b.index[id]; ok {
+			return q
+		}
+		return -1
+	}
+	q := sort.SearchStrings(b.ids, id)
+	if q < len(b.ids) && b.ids[q] == id {
+		return int32(q)
+	}
+	return -1
+}
+
+// readRepayments reads every repayment row once and keeps, per loan, the oldest due date
+// unpaid at the end of as_of and the amounts paid by and after as_of.
+func (b *loanBook) readRepayments(ctx context.Context, recs []arrow.Record) error {
+	canon := schemas.RepaymentsSchema()
+	A := b.asOf
+	// The loan of the previous row, and the last loan found (the lookup's hint); both carry
+	// over from one record to the next.
+	cur, curID, have, hint := int32(-1), "", false, int32(-1)
+	for _, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		cols, err := columns(schemas.Repayments, canon, r, "loan_id", "due_date", "paid_date", "amount_paid")
+		if err != nil {
+			return err
+		}
+		ids := cols[0].(*array.String)
+		due := cols[1].(*array.Date32).Date32Values()
+		paidCol, amountCol := cols[2].(*array.Date32), cols[3].(*array.Float64)
+		paid, amount := paidCol.Date32Values(), amountCol.Float64Values()
+		paidNulls, amountNulls := paidCol.NullN() > 0, amountCol.NullN() > 0
+		for i := range int(r.NumRows()) {
+			if id := ids.Value(i); !have || id != curID {
+				cur, curID, have = b.find(id, hint), id, true
+				if cur >= 0 {
+					hint = cur
+				}
+			}
+			q := cur
+			if q < 0 {
+				b.orphanRepayments++
+				continue
+			}
+			p := noDate // while unpaid
+			if !paidNulls || paidCol.IsValid(i) {
+				p = int32(paid[i])
+				a := 0.0 // a null amount_paid counts as nothing paid
+				if !amountNulls || amountCol.IsValid(i) {
+					a = amount[i]
+				}
+				if p > A {
+					b.paidAfter[q] += a
+				} else {
+					b.paidBy[q] += a
+				}
+			}
+			if d := int32(due[i]); d <= A && p > A && d < b.oldestUnpaid[q] {
+				b.oldestUnpaid[q] = d
+			}
+		}
+	}
+	return nil
+}
+
+// at returns the state of loan q at as_of, its days past due and its balance.
+func (b *loanBook) at(q int) (state uint8, dpd int32, balance float64) {
+	A := b.asOf
+	if b.origination[q] > A {
+		return notOriginated, 0, 0
+	}
+	if d := b.oldestUnpaid[q]; d != noDate {
+		dpd = A - d
+	}
+	balance = b.balanceAt(q)
+	if b.maturity[q] <= A && balance == 0 && dpd == 0 {
+		return closed, 0, 0
+	}
+	return inBook, dpd, balance
+}
+
+// balanceAt is the balance of loan q at as_of: the extracted balance rolled back by the
+// payments made after as_of, or principal minus the payments made by as_of when the
+// extract has no balance, kept within [0, max(principal, credit_limit, extracted
+// balance)]. It is package features' rule.
+func (b *loanBook) balanceAt(q int) float64 {
+	v := b.balance[q]
+	ceiling := b.principal[q]
+	if cl := b.creditLimit[q]; cl > ceiling {
+		ceiling = cl
+	}
+	if math.IsNaN(v) {
+		v = b.principal[q] - b.paidBy[q]
+	} else {
+		ceiling = max(ceiling, v)
+		v += b.paidAfter[q]
+	}
+	return max(0, min(v, ceiling))
+}
+
+// orNaN returns value i, NaN when null.
+func orNaN(a *array.Float64, i int) float64 {
+	if a.IsNull(i) {
+		return math.NaN()
+	}
+	return a.Value(i)
+}
+
+// columns finds the named columns of rec and checks them against the canonical schema of
+// table: the same type, and no nulls where the canonical field has none.
+func columns(table string, canon *arrow.Schema, rec arrow.Record, names ...string) ([]arrow.Array, error) {
+	out := make([]arrow.Array, len(names))
+	for i, name := range names {
+		f, _ := canon.FieldsByName(name)
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("portfolio: %s: no column %q", table, name)
+		}
+		col := rec.Column(idx[0])
+		if !arrow.TypeEqual(col.DataType(), f[0].Type) {
+			return nil, fmt.Errorf("portfolio: %s: column %q is %s, want %s", table, name, col.DataType(), f[0].Type)
+		}
+		if !f[0].Nullable && col.NullN() > 0 {
+			return nil, fmt.Errorf("portfolio: %s: column %q has %d nulls (the clean extract has none)", table, name, col.NullN())
+		}
+		out[i] = col
+	}
+	return out, nil
+}

@@ -157,6 +157,7 @@ func BenchmarkBuild(b *testing.B) {
 	c, l, r, i := in.rows()
 	b.Logf("book: %d customers, %d loans, %d repayments, %d interactions", c, l, r, i)
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		out, err := Build(b.Context(), in, Options{AsOf: date("2024-03-31"), Label: true})
 		if err != nil {
@@ -165,6 +166,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.ReportMetric(float64(out.Record.NumRows()), "rows")
 		out.Release()
 	}
+	b.ReportMetric((processCPU() - cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkBuildSnapshots builds four quarterly snapshots of the same book.
@@ -173,6 +175,7 @@ func BenchmarkBuildSnapshots(b *testing.B) {
 	defer in.release()
 	dates := []time.Time{date("2023-06-30"), date("2023-09-30"), date("2023-12-31"), date("2024-03-31")}
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		out, err := BuildSnapshots(b.Context(), in, Options{Label: true}, dates)
 		if err != nil {
@@ -181,6 +184,7 @@ func BenchmarkBuildSnapshots(b *testing.B) {
 		b.ReportMetric(float64(out.Record.NumRows()), "rows")
 		out.Release()
 	}
+	b.ReportMetric((processCPU() - cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // shuffled returns the rows of recs, concatenated and permuted at random.

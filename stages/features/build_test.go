@@ -166,7 +166,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.ReportMetric(float64(out.Record.NumRows()), "rows")
 		out.Release()
 	}
-	b.ReportMetric((processCPU() - cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkBuildSnapshots builds four quarterly snapshots of the same book.
@@ -184,7 +184,7 @@ func BenchmarkBuildSnapshots(b *testing.B) {
 		b.ReportMetric(float64(out.Record.NumRows()), "rows")
 		out.Release()
 	}
-	b.ReportMetric((processCPU() - cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // shuffled returns the rows of recs, concatenated and permuted at random.

@@ -420,7 +420,7 @@ func (s *Spec) normalise() error {
 			}
 		}
 	}
-	if s.Kind == KindTrain || s.Kind == KindBacktest {
+	if s.Kind == KindTrain {
 		if in.Table != "" {
 			if s.Target.Column == "" {
 				return bad("target.column", "missing (the label column of the flat table)")
@@ -429,6 +429,9 @@ func (s *Spec) normalise() error {
 				return bad("target.bad", "missing (the value of %s that means bad)", s.Target.Column)
 			}
 		}
+	}
+	if s.Kind == KindBacktest && in.Table != "" && s.Target.Column != "" && s.Target.Bad == "" {
+		return bad("target.bad", "missing (the value of %s that means bad)", s.Target.Column)
 	}
 	if s.Kind == KindScore || s.Kind == KindBacktest || s.Kind == KindNightly {
 		if s.Model == "" {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"lendscore/gen"
@@ -156,7 +158,83 @@ func (e *environment) cmdScore(ctx context.Context, args []string) error {
 }
 
 func (e *environment) cmdBacktest(ctx context.Context, args []string) error {
-	return errors.New("backtest is not built yet")
+	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	model := fs.String("model", "", "a train output, run folder or scorecard.json")
+	input := fs.String("input", "", "a later labelled snapshot: a flat table, or a folder of relational extracts (customers/, loans/, repayments/, interactions/)")
+	out := fs.String("out", "", "where to publish the backtest run")
+	asOf := fs.String("as-of", "", "extract date of relational extracts (default: the generator's or today)")
+	target := fs.String("target", "", "label column of a flat table (default: the model's)")
+	badValue := fs.String("bad", "", "the value of --target that means bad (default: the model's)")
+	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("backtest: unexpected argument %q", pos[0])
+	}
+	if err := required(fs, "model", "input", "out"); err != nil {
+		return err
+	}
+	spec := &jobs.Spec{Kind: jobs.KindBacktest, Name: "backtest", Output: *out, Model: *model, AsOf: *asOf,
+		Target: jobs.Target{Column: *target, Bad: *badValue}, Storage: jobs.Storage{Endpoint: *endpoint}}
+	stores := storage.NewStores(runner.StoreOptions(spec))
+	if rel, err := relationalInput(ctx, stores, *input); err != nil {
+		return err
+	} else if rel {
+		base := strings.TrimSuffix(*input, "/")
+		spec.Inputs = jobs.Inputs{Customers: base + "/customers/", Loans: base + "/loans/", Repayments: base + "/repayments/", Interactions: base + "/interactions/"}
+		if spec.AsOf == "" {
+			spec.AsOf = generatedAsOf(ctx, stores, base)
+		}
+	} else {
+		spec.Inputs.Table = *input
+	}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	return e.runJob(ctx, spec)
+}
+
+// relationalInput reports whether a location is a folder of relational extracts (it has a
+// customers/ folder with Parquet files).
+func relationalInput(ctx context.Context, stores *storage.Stores, input string) (bool, error) {
+	loc, err := storage.Parse(strings.TrimSuffix(input, "/") + "/customers/")
+	if err != nil {
+		return false, usagef("--input: %v", err)
+	}
+	st, err := stores.For(ctx, loc)
+	if err != nil {
+		return false, err
+	}
+	objs, err := storage.Resolve(ctx, st, loc, ".parquet")
+	return err == nil && len(objs) > 0, nil
+}
+
+// generatedAsOf returns the extract date recorded by lendscore gen beside the extracts, or
+// "" when there is none.
+func generatedAsOf(ctx context.Context, stores *storage.Stores, base string) string {
+	loc, err := storage.Parse(base + "/_generator.json")
+	if err != nil {
+		return ""
+	}
+	st, err := stores.For(ctx, loc)
+	if err != nil {
+		return ""
+	}
+	data, err := storage.ReadAll(ctx, st, loc)
+	if err != nil {
+		return ""
+	}
+	var g struct {
+		Config struct {
+			AsOf time.Time `json:"as_of"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(data, &g) != nil || g.Config.AsOf.IsZero() {
+		return ""
+	}
+	return g.Config.AsOf.Format(time.DateOnly)
 }
 
 func (e *environment) cmdEvaluate(ctx context.Context, args []string) error {

@@ -50,6 +50,8 @@ func Run(ctx context.Context, spec *jobs.Spec, env Env) (*pipeline.Manifest, err
 	switch spec.Kind {
 	case jobs.KindTrain:
 		return runTrain(ctx, spec, &env)
+	case jobs.KindBacktest:
+		return runBacktest(ctx, spec, &env)
 	case jobs.KindNightly:
 		if !spec.Inputs.Relational() {
 			return nil, fmt.Errorf("a nightly job reads the relational extracts (inputs.customers, loans, repayments, interactions)")

@@ -268,6 +268,7 @@ func (b *cardBuilder) dataTitle() string {
 var figureNames = []struct{ figure, name string }{
 	{FigureAUC, "AUC"},
 	{FigureKS, "KS"},
+	{FigureDRRatio, "Observed default rate / mean PD"},
 	{FigureHL, "Hosmer-Lemeshow p"},
 	{FigureJeffreys, "Jeffreys p (worst grade)"},
 	{FigureHHI, "Grade concentration (normalised HHI)"},

@@ -62,10 +62,12 @@ func ExampleValidate() {
 	// Output:
 	// train  auc               0.8364 green
 	// train  ks                0.6182 green
+	// train  default_rate_ratio 2.7174 red
 	// train  hosmer_lemeshow_p 0.0017 red
 	// train  hhi               0.0273 green
 	// test   auc               0.7636 green
 	// test   ks                0.5273 green
+	// test   default_rate_ratio 2.7174 red
 	// test   hosmer_lemeshow_p 0.0017 red
 	// test   hhi               0.0273 green
 	// test   psi_score         0.0639 green

@@ -111,31 +111,63 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 //     < 0.25 (the usual "stable / worth a look / significant shift").
 //   - CSI of each scorecard variable against the reference: green < 0.10,
 //     amber < 0.25.
+//   - DefaultRateRatio, the central tendency of a sample: its observed default rate over its
+//     mean PD, rated by how far it is from 1 either way (max(r, 1/r)): green ≤ 1.25, amber
+//     ≤ 1.5. It is what moves first when the population's risk drifts.
 //   - AUCDropP, the one-sided p-value of the hypothesis that the AUC has not
 //     fallen since development (Hanley-McNeil z test of independent AUCs):
 //     green ≥ 0.05, amber ≥ 0.01; backtests only.
 type Thresholds struct {
-	AUC             AtLeast `json:"auc"`
-	KS              AtLeast `json:"ks"`
-	HosmerLemeshowP AtLeast `json:"hosmer_lemeshow_p"`
-	JeffreysP       AtLeast `json:"jeffreys_p"`
-	HHI             Below   `json:"hhi"`
-	PSI             Below   `json:"psi"`
-	CSI             Below   `json:"csi"`
-	AUCDropP        AtLeast `json:"auc_drop_p"`
+	AUC              AtLeast `json:"auc"`
+	KS               AtLeast `json:"ks"`
+	HosmerLemeshowP  AtLeast `json:"hosmer_lemeshow_p"`
+	JeffreysP        AtLeast `json:"jeffreys_p"`
+	HHI              Below   `json:"hhi"`
+	PSI              Below   `json:"psi"`
+	CSI              Below   `json:"csi"`
+	AUCDropP         AtLeast `json:"auc_drop_p"`
+	DefaultRateRatio Ratio   `json:"default_rate_ratio"`
+}
+
+// Ratio rates a ratio that should be near 1 by max(r, 1/r): green up to Green, amber up to
+// Amber, red beyond (and for a ratio that is 0, infinite or NaN).
+type Ratio struct {
+	Green float64 `json:"green"`
+	Amber float64 `json:"amber"`
+}
+
+// Rate returns the status of r.
+func (t Ratio) Rate(r float64) Status {
+	if !(r > 0) || math.IsInf(r, 0) {
+		return Red
+	}
+	d := math.Max(r, 1/r)
+	switch {
+	case d <= t.Green:
+		return Green
+	case d <= t.Amber:
+		return Amber
+	}
+	return Red
+}
+
+// Rule describes the band.
+func (t Ratio) Rule() string {
+	return "green within ×" + num(t.Green) + ", amber within ×" + num(t.Amber) + " of 1"
 }
 
 // DefaultThresholds returns the documented default bands.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
-		AUC:             AtLeast{Green: 0.70, Amber: 0.60},
-		KS:              AtLeast{Green: 0.30, Amber: 0.20},
-		HosmerLemeshowP: AtLeast{Green: 0.05, Amber: 0.01},
-		JeffreysP:       AtLeast{Green: 0.05, Amber: 0.01},
-		HHI:             Below{Green: 0.20, Amber: 0.30},
-		PSI:             Below{Green: 0.10, Amber: 0.25},
-		CSI:             Below{Green: 0.10, Amber: 0.25},
-		AUCDropP:        AtLeast{Green: 0.05, Amber: 0.01},
+		AUC:              AtLeast{Green: 0.70, Amber: 0.60},
+		KS:               AtLeast{Green: 0.30, Amber: 0.20},
+		HosmerLemeshowP:  AtLeast{Green: 0.05, Amber: 0.01},
+		JeffreysP:        AtLeast{Green: 0.05, Amber: 0.01},
+		HHI:              Below{Green: 0.20, Amber: 0.30},
+		PSI:              Below{Green: 0.10, Amber: 0.25},
+		CSI:              Below{Green: 0.10, Amber: 0.25},
+		AUCDropP:         AtLeast{Green: 0.05, Amber: 0.01},
+		DefaultRateRatio: Ratio{Green: 1.25, Amber: 1.5},
 	}
 }
 
@@ -172,6 +204,12 @@ func (t Thresholds) resolve() (Thresholds, error) {
 		if !finite(a.b.Green) || !finite(a.b.Amber) || a.b.Green > a.b.Amber {
 			return t, fmt.Errorf("thresholds.%s: green %v must not exceed amber %v", a.name, a.b.Green, a.b.Amber)
 		}
+	}
+	if t.DefaultRateRatio == (Ratio{}) {
+		t.DefaultRateRatio = def.DefaultRateRatio
+	}
+	if r := t.DefaultRateRatio; !finite(r.Green) || !finite(r.Amber) || r.Green < 1 || r.Green > r.Amber {
+		return t, fmt.Errorf("thresholds.default_rate_ratio: want 1 ≤ green %v ≤ amber %v", r.Green, r.Amber)
 	}
 	return t, nil
 }

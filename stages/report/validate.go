@@ -97,6 +97,7 @@ const (
 	FigurePSI      = "psi_score"
 	FigureCSI      = "csi"
 	FigureAUCDrop  = "auc_drop_p"
+	FigureDRRatio  = "default_rate_ratio"
 )
 
 // Light is the traffic light of one figure of one sample.
@@ -223,7 +224,19 @@ type SampleReport struct {
 	PSI       *float64   `json:"psi_score,omitempty"`
 	CSI       []CSI      `json:"csi,omitempty"`
 	AUCChange *AUCChange `json:"auc_change,omitempty"`
-	Notes     []string   `json:"notes,omitempty"`
+	// CentralTendency compares the sample's observed default rate with its mean PD.
+	CentralTendency *CentralTendency `json:"central_tendency,omitempty"`
+	Notes           []string         `json:"notes,omitempty"`
+}
+
+// CentralTendency is the calibration of a whole sample: observed default rate against mean
+// PD, their ratio, and the Jeffreys test of the mean PD against the sample's defaults.
+type CentralTendency struct {
+	ObservedDR float64 `json:"observed_default_rate"`
+	MeanPD     float64 `json:"mean_pd"`
+	Ratio      float64 `json:"ratio"`
+	JeffreysP  float64 `json:"jeffreys_p"`
+	Light      Status  `json:"light"`
 }
 
 // Validation is the result of Validate, ready to be merged into
@@ -523,6 +536,24 @@ func sampleFigures(in ValidationInput, s *Sample, r *SampleReport, th Thresholds
 	if err := discrimination(in, s, r); err != nil {
 		return err
 	}
+	if s.PD != nil && len(s.PD) > 0 {
+		var sum float64
+		bads := 0
+		for i, p := range s.PD {
+			sum += p
+			bads += int(s.Bad[i])
+		}
+		n := len(s.PD)
+		ct := &CentralTendency{ObservedDR: float64(bads) / float64(n), MeanPD: sum / float64(n)}
+		if ct.MeanPD > 0 {
+			ct.Ratio = ct.ObservedDR / ct.MeanPD
+		}
+		if p, err := metrics.JeffreysTest(n, bads, ct.MeanPD); err == nil {
+			ct.JeffreysP = p
+		}
+		ct.Light = th.DefaultRateRatio.Rate(ct.Ratio)
+		r.CentralTendency = ct
+	}
 	if s.PD != nil {
 		hl, err := metrics.HosmerLemeshow(s.PD, s.Bad, in.Groups)
 		if err != nil {
@@ -659,6 +690,9 @@ func (r *SampleReport) lights(th Thresholds) []Light {
 	if m := r.Metrics; m != nil {
 		add(FigureAUC, "", m.AUC, th.AUC.Rate(m.AUC), th.AUC.Rule())
 		add(FigureKS, "", m.KS, th.KS.Rate(m.KS), th.KS.Rule())
+	}
+	if ct := r.CentralTendency; ct != nil {
+		add(FigureDRRatio, "", ct.Ratio, ct.Light, th.DefaultRateRatio.Rule())
 	}
 	if hl := r.HosmerLemeshow; hl != nil {
 		add(FigureHL, "", hl.P, th.HosmerLemeshowP.Rate(hl.P), th.HosmerLemeshowP.Rule())

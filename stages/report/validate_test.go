@@ -182,12 +182,17 @@ func TestValidateToy(t *testing.T) {
 	// = 0.169460. CSI of age: 15/5 rows against the scorecard's 50/50:
 	// 0.25·ln 1.5 + 0.25·ln 2 = 0.274653.
 	//
+	// Central tendency, observed defaults over the sum of PDs: train 6 / (8·0.02 + 7·0.10 +
+	// 5·0.40 = 2.86) = 2.097902 (red: beyond ×1.5); test 6 / (4·0.02 + 6·0.10 + 10·0.40 =
+	// 4.68) = 1.282051 (amber: within ×1.5, not ×1.25); oot 1 / (5·0.40) = 0.5 (red).
+	//
 	// oot: one bad, so no AUC or KS and a single PD group, so no HL; Jeffreys
 	// C (5, 1) 0.815393; all rows in C: HHI 1; PSI with every score ≤ 10 and
 	// the empty bin at 1e-4: 0.5·ln 2 + (1e-4−0.5)·ln(1e-4/0.5) = 4.604318.
 	want := []Light{
 		{Figure: FigureAUC, Sample: "train", Value: 74.0 / 84, Status: Green},
 		{Figure: FigureKS, Sample: "train", Value: 5.0/6 - 3.0/14, Status: Green},
+		{Figure: FigureDRRatio, Sample: "train", Value: 6 / 2.86, Status: Red},
 		{Figure: FigureHL, Sample: "train", Value: 0.012926521290520028, Status: Amber},
 		{Figure: FigureJeffreys, Sample: "train", Subject: "A", Value: 0.43640301829586026, Status: Green},
 		{Figure: FigureJeffreys, Sample: "train", Subject: "B", Value: 0.06591549125325832, Status: Green},
@@ -195,6 +200,7 @@ func TestValidateToy(t *testing.T) {
 		{Figure: FigureHHI, Sample: "train", Value: 0.0175, Status: Green},
 		{Figure: FigureAUC, Sample: "test", Value: 46.0 / 84, Status: Red},
 		{Figure: FigureKS, Sample: "test", Value: 0.2142857142857143, Status: Amber},
+		{Figure: FigureDRRatio, Sample: "test", Value: 6 / 4.68, Status: Amber},
 		{Figure: FigureHL, Sample: "test", Value: 0.00011688956317735887, Status: Red},
 		{Figure: FigureJeffreys, Sample: "test", Subject: "A", Value: 0.014909362555795702, Status: Amber},
 		{Figure: FigureJeffreys, Sample: "test", Subject: "B", Value: 0.045548314956402255, Status: Amber},
@@ -202,6 +208,7 @@ func TestValidateToy(t *testing.T) {
 		{Figure: FigureHHI, Sample: "test", Value: 0.07, Status: Green},
 		{Figure: FigurePSI, Sample: "test", Value: 0.16945957207744072, Status: Amber},
 		{Figure: FigureCSI, Sample: "test", Subject: "age", Value: 0.2746530721670274, Status: Red},
+		{Figure: FigureDRRatio, Sample: "oot", Value: 0.5, Status: Red},
 		{Figure: FigureJeffreys, Sample: "oot", Subject: "C", Value: 0.8153926815910115, Status: Green},
 		{Figure: FigureHHI, Sample: "oot", Value: 1, Status: Red},
 		{Figure: FigurePSI, Sample: "oot", Value: 4.60431846666895, Status: Red},

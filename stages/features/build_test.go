@@ -317,3 +317,18 @@ func TestGroupRows(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildEmpty(t *testing.T) {
+	out, err := Build(t.Context(), Inputs{}, Options{AsOf: date("2024-03-31"), Label: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	want, _ := FeatureSchema(Options{Label: true})
+	if out.Record.NumRows() != 0 || !out.Record.Schema().Equal(want) {
+		t.Errorf("rows %d, schema %v", out.Record.NumRows(), out.Record.Schema())
+	}
+	if c := out.Counts[0]; c.Excluded[StatusWindowIncomplete] != 0 || !c.DataEnd.IsZero() {
+		t.Errorf("counts %+v", c)
+	}
+}

@@ -33,8 +33,10 @@ const (
 
 // prepared holds the four extracts joined and grouped by customer, independent of as_of, so
 // that several snapshots can be computed from one preparation. Customers keep their input
-// order (index c); the loans, repayments and interactions of customer c are the positions
-// [start[c], start[c+1]) of flat per-column slices, in input order within the customer.
+// order (index c). The loans and interactions of customer c are the positions
+// [start[c], start[c+1]) of flat per-column slices, in input order within the customer;
+// the loan positions q of a customer are contiguous, and the repayments of loan q are the
+// rows repRows locates for q, read from their Arrow records through rep.
 type prepared struct {
 	nCust int
 
@@ -66,7 +68,7 @@ type prepared struct {
 	intFlags []uint8
 	intSat   []int8 // 0 when null
 
-	dataEnd int32 // latest due, paid or interaction day; noDate-free, math.MinInt32 if none
+	dataEnd int32 // latest due, paid or interaction day; math.MinInt32 when there is none
 
 	orphanLoans, orphanRepayments, orphanInteractions int64
 }

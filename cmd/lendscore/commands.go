@@ -11,6 +11,7 @@ import (
 
 	"lendscore/gen"
 	"lendscore/jobs"
+	"lendscore/models/metrics"
 	"lendscore/pipeline"
 	"lendscore/pipeline/runner"
 	"lendscore/pipeline/storage"
@@ -238,5 +239,43 @@ func generatedAsOf(ctx context.Context, stores *storage.Stores, base string) str
 }
 
 func (e *environment) cmdEvaluate(ctx context.Context, args []string) error {
-	return errors.New("evaluate is not built yet")
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	var o runner.EvaluateOptions
+	fs.StringVar(&o.Input, "input", "", "the table holding the score and the label")
+	fs.StringVar(&o.Score, "score", "", "score column")
+	fs.StringVar(&o.Label, "label", "", "label column")
+	fs.StringVar(&o.Bad, "bad", "", "the label value that means bad, compared as text")
+	higher := fs.String("higher", "bad", "what a higher score means: bad or good")
+	fs.StringVar(&o.By, "by", "", "a column: one sample per value")
+	fs.StringVar(&o.Base, "base", "", "a table with the same score column: the PSI reference")
+	fs.StringVar(&o.Output, "out", "", "where to publish the run")
+	fs.StringVar(&o.Name, "name", "", "run name (default the score column)")
+	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("evaluate: unexpected argument %q", pos[0])
+	}
+	if err := required(fs, "input", "score", "label", "bad", "out"); err != nil {
+		return err
+	}
+	switch *higher {
+	case "bad":
+		o.Higher = metrics.HigherBad
+	case "good":
+		o.Higher = metrics.HigherGood
+	default:
+		return usagef("evaluate: --higher %q: want bad or good", *higher)
+	}
+	stores := storage.NewStores(storage.Options{Endpoint: *endpoint})
+	m, err := runner.Evaluate(ctx, o, runner.Env{Stores: stores, Log: e.log})
+	if err != nil {
+		return err
+	}
+	out, _ := storage.Parse(o.Output)
+	dir, _ := out.Join("runs", m.RunID)
+	fmt.Fprintf(e.stdout, "published evaluate run %s to %s\n", m.RunID, dir)
+	return nil
 }

@@ -37,6 +37,8 @@ func (e *Env) now() time.Time {
 	return time.Now()
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // StoreOptions returns the storage options of a spec.
 func StoreOptions(spec *jobs.Spec) storage.Options {
 	return storage.Options{Endpoint: spec.Storage.Endpoint, Region: spec.Storage.Region, SSE: spec.Storage.SSE, KMSKeyID: spec.Storage.KMSKeyID}

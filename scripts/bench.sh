@@ -44,7 +44,7 @@ measure "train flat CSV 1,000,000 rows x 20 vars" "< 4 s, < 500 MB; pandas + sci
   $BIN run jobs/bench/flat1m.yaml --log-level error
 
 # Micro-benchmarks of the kernels.
-micro=$(go test -run '^$' -bench . -benchtime 3x ./models/... ./stages/train 2>/dev/null | grep -E '^(Benchmark|ok|pkg)' || true)
+micro=$(go test -run '^$' -bench . -benchtime 3x ./models/... ./stages/train ./stages/features ./stages/ingest 2>/dev/null | grep -E '^(Benchmark|ok|pkg)' || true)
 
 {
   echo "# Benchmarks"

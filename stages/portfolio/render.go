@@ -104,7 +104,7 @@ func summarySection(p *report.Page, r *Report) error {
 			report.Cell{Text: f4(*r.Score.PSI), Status: r.Score.PSIStatus})
 	}
 	t.Row("Customers with an early warning", count(r.Warnings.Customers)+" ("+percent(r.Warnings.Share)+")")
-	t.Row("Expected defaults (sum of PDs)", strconv.FormatFloat(r.Score.ExpectedDefaults, 'f', 1, 64))
+	t.Row("Expected defaults (sum of PDs)", strconv.FormatFloat(r.Score.ExpectedDefaults, 'f', 2, 64))
 	return nil
 }
 
@@ -119,8 +119,10 @@ func classificationSection(p *report.Page, r *Report) error {
 	t.Row("Non-performing", "more than "+strconv.Itoa(int(l.Bands.SpecialMention)), count(l.NPLLoans), percent(l.NPLLoanRatio), money(l.NPLBalance), percent(l.NPLRatio))
 	t.Row("Total", "", count(l.Loans), percent(share(float64(l.Loans), float64(l.Loans))), money(l.Balance), percent(share(l.Balance, l.Balance)))
 	s.Paragraph("NPL ratio: " + percent(l.NPLRatio) + " of the balance (" + percent(l.NPLLoanRatio) + " of the loans).")
-	s.Paragraph(fmt.Sprintf("Not in the book: %s loans originated after as_of and %s closed loans (matured, nothing owed, not past due). %s repayment rows name no loan of the loans extract and were ignored.",
-		count(l.NotOriginated), count(l.Closed), count(l.OrphanRepayments)))
+	s.Paragraph("Not in the book, or not read:")
+	s.List("Loans originated after as_of: "+count(l.NotOriginated),
+		"Closed loans (matured by as_of, nothing owed, not past due): "+count(l.Closed),
+		"Repayment rows naming no loan of the loans extract, ignored: "+count(l.OrphanRepayments))
 	loanShare, balanceShare := make([]float64, len(l.Classes)), make([]float64, len(l.Classes))
 	for k, c := range l.Classes {
 		loanShare[k], balanceShare[k] = 100*c.LoanShare, 100*c.BalanceShare
@@ -143,7 +145,7 @@ func dpdRange(c Class) string {
 func tierSection(p *report.Page, r *Report) error {
 	s := p.Section("tiers", "Risk tiers")
 	h := r.HighRisk
-	s.Paragraph(fmt.Sprintf("%s of the %s customers (%s) are in tier high_risk: %s of at most %s.",
+	s.Paragraph(fmt.Sprintf("%s of the %s customers (%s) are in tier high_risk: %s (at most %s).",
 		count(h.Customers), count(r.Customers), percent(h.Share), highRiskStatus(h), percent(h.Target)))
 	t := s.Table(1, "Tier", "Customers", "Share")
 	for _, c := range r.Tiers {
@@ -227,7 +229,7 @@ func scoreSection(p *report.Page, r *Report) error {
 	s := p.Section("score", "Score distribution against development")
 	sc := r.Score
 	s.Paragraph(fmt.Sprintf("Tonight: mean score %s, mean PD %s, expected defaults %s.",
-		strconv.FormatFloat(sc.MeanScore, 'f', 1, 64), percent(sc.MeanPD), strconv.FormatFloat(sc.ExpectedDefaults, 'f', 1, 64)))
+		strconv.FormatFloat(sc.MeanScore, 'f', 1, 64), percent(sc.MeanPD), strconv.FormatFloat(sc.ExpectedDefaults, 'f', 2, 64)))
 	if len(sc.Bins) == 0 {
 		s.Paragraph("No development score distribution was given: no PSI.")
 		return nil

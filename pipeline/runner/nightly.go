@@ -183,6 +183,10 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	if err != nil {
 		return nil, err
 	}
+	pseudo, err := newPseudonymiser(spec)
+	if err != nil {
+		return nil, err
+	}
 	prevDir, prevID, err := previousNightly(ctx, run.Store(), run.Output, spec.AsOf)
 	if err != nil {
 		return nil, err
@@ -227,8 +231,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		if scores, err = score.Frame(ctx, sc, fr, nil); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
-		ids := fr.Column(features.CustomerIDColumn).Str
-		cur = &warn.State{IDs: ids, Score: scores.Score, Grade: scores.Grade, Tier: scores.Tier,
+		cur = &warn.State{IDs: fr.Column(features.CustomerIDColumn).Str, Score: scores.Score, Grade: scores.Grade, Tier: scores.Tier,
 			Segment: make([]int32, fr.Rows), CurrentDPD: numericColumn(fr, "current_dpd")}
 		for i := range cur.Segment {
 			cur.Segment[i] = -1
@@ -242,7 +245,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	var changes []warn.Change
 	var summary warn.Summary
 	err = run.Stage(ctx, "warnings", func(ctx context.Context) error {
-		index := make(map[string]int, len(cur.IDs))
+		index := make(map[string]int, len(cur.IDs)) // raw ids: the interactions carry them
 		for i, id := range cur.IDs {
 			index[id] = i
 		}
@@ -253,6 +256,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: days, SatisfactionDrop: drop}
 		th := warn.Thresholds{ScoreDrop: spec.Warnings.ScoreDrop, UtilisationAbove: spec.Warnings.UtilisationAbove,
 			ComplaintDays: spec.Warnings.ComplaintDays, SatisfactionDrop: spec.Warnings.SatisfactionDrop}
+		cur.IDs = pseudo.ids(cur.IDs)
 		cur.Warnings = warn.Flags(cur, sig, prev, th)
 		changes, summary = warn.Changes(cur, prev)
 		return nil

@@ -32,6 +32,10 @@ func runScore(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		m.Model = sc.Model
 		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID}
 	})
+	pseudo, err := newPseudonymiser(spec)
+	if err != nil {
+		return nil, err
+	}
 	asOf := spec.AsOfDate()
 	if spec.AsOf == "" {
 		asOf = env.now().UTC().Truncate(24 * time.Hour)
@@ -127,7 +131,7 @@ func runScore(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		return nil, err
 	}
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
-		recs := publish.Records(publish.ScoredRows{IDs: ids, AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
+		recs := publish.Records(publish.ScoredRows{IDs: pseudo.ids(ids), AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
 		defer releaseAll(recs)
 		if err := writeParts(ctx, run, "scored", recs[0].Schema(), recs); err != nil {
 			return err

@@ -427,8 +427,12 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 	for k, s := range prep.Sample {
 		samples[k] = train.SampleNames[s]
 	}
+	pseudo, err := newPseudonymiser(spec)
+	if err != nil {
+		return err
+	}
 	recs := publish.Records(publish.ScoredRows{
-		IDs: prep.IDs, AsOf: asOf, AsOfDates: asOfDates, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
+		IDs: pseudo.ids(prep.IDs), AsOf: asOf, AsOfDates: asOfDates, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
 		RunID: run.ID, Sample: samples, Bad: prep.Bad,
 	})
 	defer releaseAll(recs)

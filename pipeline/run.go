@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"io"
 	"log/slog"
 	"path"
 	"sort"
@@ -42,6 +43,36 @@ type Run struct {
 	mu       sync.Mutex
 	manifest Manifest
 	stage    map[string]time.Time
+	progress io.Writer
+}
+
+// ShowProgress makes long stages report their elapsed time on w (a terminal), refreshed in
+// place and cleared when the stage ends. Without it a run prints nothing but its logs.
+func (r *Run) ShowProgress(w io.Writer) { r.progress = w }
+
+// progressAfter is how long a stage runs before its progress line appears.
+const progressAfter = 2 * time.Second
+
+// showProgress writes "stage … 12s" to w every second until stop is closed, then clears it.
+func showProgress(w io.Writer, name string, start time.Time, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	shown := false
+	for {
+		select {
+		case <-stop:
+			if shown {
+				fmt.Fprint(w, "\r\033[K")
+			}
+			return
+		case now := <-t.C:
+			if el := now.Sub(start); el >= progressAfter {
+				fmt.Fprintf(w, "\r\033[K%s … %s", name, el.Truncate(time.Second))
+				shown = true
+			}
+		}
+	}
 }
 
 // Start begins a run under output. It writes nothing yet.
@@ -167,6 +198,11 @@ func (r *Run) Stage(ctx context.Context, name string, fn func(ctx context.Contex
 	}
 	start := time.Now()
 	r.log.Info("stage started", "stage", name, "run_id", r.ID)
+	if r.progress != nil {
+		stop, done := make(chan struct{}), make(chan struct{})
+		go showProgress(r.progress, name, start, stop, done)
+		defer func() { close(stop); <-done }()
+	}
 	err := fn(ctx)
 	secs := time.Since(start).Seconds()
 	r.Update(func(m *Manifest) {

@@ -53,7 +53,11 @@ func (e *environment) cmdRun(ctx context.Context, args []string) error {
 
 func (e *environment) runJob(ctx context.Context, spec *jobs.Spec) error {
 	stores := storage.NewStores(runner.StoreOptions(spec))
-	m, err := runner.Run(ctx, spec, runner.Env{Stores: stores, Log: e.log})
+	env := runner.Env{Stores: stores, Log: e.log}
+	if e.progress {
+		env.Progress = e.stderr
+	}
+	m, err := runner.Run(ctx, spec, env)
 	if err != nil {
 		return err
 	}

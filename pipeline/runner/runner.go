@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -28,6 +29,8 @@ type Env struct {
 	Log    *slog.Logger
 	// Now returns the current time; tests fix it.
 	Now func() time.Time
+	// Progress, when set (a terminal), shows the elapsed time of long stages.
+	Progress io.Writer
 }
 
 func (e *Env) now() time.Time {
@@ -84,7 +87,11 @@ func startRun(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Run, er
 		Job: spec, Inputs: map[string][]pipeline.Input{}, Rows: map[string]pipeline.RowCounts{},
 	}
 	m.RunID = pipeline.NewRunID(env.now())
-	return pipeline.Start(ctx, env.Stores, out, m, env.Log)
+	run, err := pipeline.Start(ctx, env.Stores, out, m, env.Log)
+	if err == nil && env.Progress != nil {
+		run.ShowProgress(env.Progress)
+	}
+	return run, err
 }
 
 // recordInputs records the files of a table in the manifest.

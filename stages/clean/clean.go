@@ -222,10 +222,6 @@ type tableState struct {
 	missing []string
 	// keys maps a kept row's key to its row (customers, loans).
 	keys map[string]int32
-	// parentCol holds, per row, the index of its parent key value in parentIDs (-1:
-	// none), for tables whose key is not a single string (repayments).
-	localID  []int32
-	localIDs []string
 
 	clean, quarantine []arrow.Record
 	qschema           *arrow.Schema
@@ -542,85 +538,94 @@ func (ts *tableState) dedup() {
 	}
 }
 
-// dedupComposite handles a (string, date) key such as repayments' (loan_id, due_date):
-// rows are numbered by their distinct first key part (a map lookup per change of value,
-// not per row: the rows of one loan arrive together), bucketed by that number with a
-// stable counting sort, and duplicates found within each bucket.
+// dedupComposite handles a (string, date) key such as repayments' (loan_id, due_date).
+// Extracts list the rows of one loan together, so the first pass checks each run of rows
+// with the same first key part on its own, with a map lookup per run rather than per row.
+// A first key part that comes back after another one (an interrupted run, rows in another
+// order) is checked again in a second pass over the rows of those key parts only. Both
+// passes refuse a row only if an earlier row has its key, so together they refuse exactly
+// the later occurrences.
 func (ts *tableState) dedupComposite() {
 	r := ts.reasons.index[ts.spec.keyReason()]
-	ts.localID = make([]int32, len(ts.reason))
-	second := make([]int64, len(ts.reason))
-	index := map[string]int32{}
+	seen := map[string]struct{}{}
+	again := map[string]int{} // first key parts seen in more than one run → group number
+	var run []int32
+	var keys []int64
+	ts.forKeyRuns(func(k string) {
+		ts.dedupRun(run, keys, r)
+		run, keys = run[:0], keys[:0]
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
+		} else if _, ok := again[k]; !ok {
+			again[k] = len(again)
+		}
+	}, func(row int32, key int64) {
+		run = append(run, row)
+		keys = append(keys, key)
+	})
+	ts.dedupRun(run, keys, r)
+	if len(again) == 0 {
+		return
+	}
+	rows := make([][]int32, len(again))
+	rowKeys := make([][]int64, len(again))
+	group := -1
+	ts.forKeyRuns(func(k string) {
+		g, ok := again[k]
+		group = -1
+		if ok {
+			group = g
+		}
+	}, func(row int32, key int64) {
+		if group >= 0 {
+			rows[group] = append(rows[group], row)
+			rowKeys[group] = append(rowKeys[group], key)
+		}
+	})
+	for g := range rows {
+		ts.dedupRun(rows[g], rowKeys[g], r)
+	}
+}
+
+// forKeyRuns walks the rows not refused so far, in input order: it calls start at every
+// change of the first key part, then row for each row with its second key part.
+func (ts *tableState) forKeyRuns(start func(k string), row func(row int32, key int64)) {
+	prev, have := "", false
 	for _, b := range ts.batches {
 		col := ts.col(b, ts.spec.key[0]).(*array.String)
 		get := valuesOf(ts.col(b, ts.spec.key[1]))
-		prev, prevID := "", int32(-1)
 		for i := range b.n {
-			row := b.offset + i
-			if ts.reason[row] != 0 {
-				ts.localID[row] = -1
+			if ts.reason[b.offset+i] != 0 {
 				continue
 			}
-			second[row] = int64(get(i))
-			k := col.Value(i)
-			if prevID < 0 || k != prev {
-				id, ok := index[k]
-				if !ok {
-					id = int32(len(ts.localIDs))
-					index[k] = id
-					ts.localIDs = append(ts.localIDs, k)
-				}
-				prev, prevID = k, id
+			if k := col.Value(i); !have || k != prev {
+				start(k)
+				prev, have = k, true
 			}
-			ts.localID[row] = prevID
+			row(int32(b.offset+i), int64(get(i)))
 		}
 	}
-	// Counting sort of the rows by local id; rows stay in input order within a bucket.
-	start := make([]int32, len(ts.localIDs)+1)
-	for _, id := range ts.localID {
-		if id >= 0 {
-			start[id+1]++
-		}
-	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
-	}
-	sorted := make([]int32, start[len(start)-1])
-	fill := slices.Clone(start[:len(start)-1])
-	for row, id := range ts.localID {
-		if id >= 0 {
-			sorted[fill[id]] = int32(row)
-			fill[id]++
-		}
-	}
-	var keys []int64
-	for id := range ts.localIDs {
-		bucket := sorted[start[id]:start[id+1]]
-		if len(bucket) <= 32 {
-			for j := 1; j < len(bucket); j++ {
-				kj := second[bucket[j]]
-				for _, row := range bucket[:j] {
-					if second[row] == kj {
-						ts.reason[bucket[j]] = r
-						break
-					}
-				}
+}
+
+// dedupRun refuses, among rows (in input order) with second key parts keys, every row whose
+// key part appeared before.
+func (ts *tableState) dedupRun(rows []int32, keys []int64, r uint16) {
+	if len(rows) <= 32 {
+		for j := 1; j < len(rows); j++ {
+			if slices.Contains(keys[:j], keys[j]) {
+				ts.reason[rows[j]] = r
 			}
-			continue
 		}
-		keys = keys[:0]
-		for _, row := range bucket {
-			keys = append(keys, second[row])
-		}
-		order := make([]int, len(bucket))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int { return cmp64(keys[a], keys[b]) })
-		for j := 1; j < len(order); j++ {
-			if keys[order[j]] == keys[order[j-1]] {
-				ts.reason[bucket[order[j]]] = r
-			}
+		return
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp64(keys[a], keys[b]) })
+	for j := 1; j < len(order); j++ {
+		if keys[order[j]] == keys[order[j-1]] {
+			ts.reason[rows[order[j]]] = r
 		}
 	}
 }
@@ -641,18 +646,6 @@ func (ts *tableState) orphans(parent *tableState) {
 	used := func(k string) bool {
 		row, ok := parent.keys[k]
 		return ok && parent.reason[row] == 0
-	}
-	if ts.localIDs != nil {
-		ok := make([]bool, len(ts.localIDs))
-		for id, k := range ts.localIDs {
-			ok[id] = used(k)
-		}
-		for row, id := range ts.localID {
-			if id >= 0 && ts.reason[row] == 0 && !ok[id] {
-				ts.reason[row] = r
-			}
-		}
-		return
 	}
 	for bi, col := range ts.stringsOf(ts.spec.parentCol) {
 		off := ts.batches[bi].offset

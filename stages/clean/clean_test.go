@@ -120,6 +120,22 @@ func TestExtractsMatchesTheAnswerKey(t *testing.T) {
 			}
 			checkCleanRowsAreTrue(t, res, truth)
 			checkQuarantineIsRaw(t, res, in)
+
+			// Repayments in another order (batches reversed: a loan's rows no longer come
+			// in one run) take the other duplicate path and give the same accounts.
+			rev := *in["repayments"]
+			rev.Batches = slices.Clone(rev.Batches)
+			slices.Reverse(rev.Batches)
+			shuffled := maps.Clone(in)
+			shuffled["repayments"] = &rev
+			res2, err := clean.Extracts(context.Background(), shuffled, clean.Options{AsOf: sum.Config.AsOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res2.Release()
+			if got := res2.Tables["repayments"].Counts.Reasons; !maps.Equal(got, sum.Quarantine["repayments"]) {
+				t.Errorf("repayments in reverse batch order: %v, answer key %v", got, sum.Quarantine["repayments"])
+			}
 		})
 	}
 }

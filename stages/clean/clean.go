@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -88,7 +89,7 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 		opts.Parallelism = runtime.GOMAXPROCS(0)
 	}
 	var states []*tableState
-	for name := range in {
+	for _, name := range slices.Sorted(maps.Keys(in)) {
 		if specFor(name) == nil {
 			return nil, fmt.Errorf("clean: unknown table %q (want %v)", name, schemas.ExtractTables())
 		}

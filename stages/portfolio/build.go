@@ -131,8 +131,7 @@ func classify(ctx context.Context, loanRecs, repRecs []arrow.Record, asOf int32,
 	c := &Classification{Bands: bands, OrphanRepayments: b.orphanRepayments}
 	var loans [5]int64
 	var balances [5]float64
-	for q := range b.ids {
-		state, dpd, bal := b.at(q)
+	b.each(func(_ int, state uint8, dpd int32, bal float64) {
 		switch state {
 		case notOriginated:
 			c.NotOriginated++
@@ -143,7 +142,7 @@ func classify(ctx context.Context, loanRecs, repRecs []arrow.Record, asOf int32,
 			loans[k]++
 			balances[k] += bal
 		}
-	}
+	})
 	upper := bands.upper()
 	lower := int32(0)
 	for k, name := range ClassNames() {

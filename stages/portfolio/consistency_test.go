@@ -51,17 +51,18 @@ func perCustomer(t *testing.T, loans, reps []arrow.Record) map[string][2]float64
 	if err := b.readRepayments(t.Context(), reps); err != nil {
 		t.Fatal(err)
 	}
-	m := map[string][2]float64{}
-	q := 0
+	var custs []string
 	for _, r := range loans {
-		custs := r.Column(r.Schema().FieldIndices("customer_id")[0]).(*array.String)
-		for i := range custs.Len() {
-			_, dpd, bal := b.at(q)
-			v := m[custs.Value(i)]
-			m[custs.Value(i)] = [2]float64{math.Max(v[0], float64(dpd)), v[1] + bal}
-			q++
+		ids := r.Column(r.Schema().FieldIndices("customer_id")[0]).(*array.String)
+		for i := range ids.Len() {
+			custs = append(custs, ids.Value(i))
 		}
 	}
+	m := map[string][2]float64{}
+	b.each(func(q int, _ uint8, dpd int32, bal float64) {
+		v := m[custs[q]]
+		m[custs[q]] = [2]float64{math.Max(v[0], float64(dpd)), v[1] + bal}
+	})
 	return m
 }
 

@@ -16,25 +16,28 @@ import (
 // after every real date.
 const noDate int32 = math.MaxInt32
 
-// loanBook holds the loans extract column by column, by input row, and what the
-// repayments tell about each loan at as_of.
+// loanBook holds the loans extract, by input row, and what the repayments tell about each
+// loan at as_of. The loans' own columns stay in their Arrow records.
 type loanBook struct {
 	asOf int32
 
-	ids         []string // views into the Arrow buffers, valid while the records live
-	sorted      bool     // ids strictly ascending
-	index       map[string]int32
-	origination []int32
-	maturity    []int32   // noDate when null
-	principal   []float64 // as extracted
-	creditLimit []float64 // NaN when null
-	balance     []float64 // as extracted; NaN when null
+	recs []loanColumns
+	ids  []string // views into the Arrow buffers, valid while the records live
+
+	sorted bool // ids strictly ascending
+	index  map[string]int32
 
 	oldestUnpaid []int32   // oldest due date ≤ as_of of an instalment unpaid at the end of as_of; noDate if none
 	paidAfter    []float64 // amounts paid after as_of
 	paidBy       []float64 // amounts paid on or before as_of
 
 	orphanRepayments int64
+}
+
+// loanColumns are the columns of one loans record that the classification reads.
+type loanColumns struct {
+	origination, maturity           *array.Date32
+	principal, creditLimit, balance *array.Float64
 }
 
 // loan states at as_of.
@@ -56,38 +59,27 @@ func readLoans(recs []arrow.Record, asOf int32) (*loanBook, error) {
 	}
 	b := &loanBook{
 		asOf:         asOf,
-		ids:          make([]string, n),
-		origination:  make([]int32, n),
-		maturity:     make([]int32, n),
-		principal:    make([]float64, n),
-		creditLimit:  make([]float64, n),
-		balance:      make([]float64, n),
+		ids:          make([]string, 0, n),
 		oldestUnpaid: make([]int32, n),
 		paidAfter:    make([]float64, n),
 		paidBy:       make([]float64, n),
 	}
-	q := 0
 	for _, r := range recs {
 		cols, err := columns(schemas.Loans, canon, r, "loan_id", "origination_date", "maturity_date", "principal", "credit_limit", "balance")
 		if err != nil {
 			return nil, err
 		}
 		ids := cols[0].(*array.String)
-		orig, mat := cols[1].(*array.Date32), cols[2].(*array.Date32)
-		principal, limit, balance := cols[3].(*array.Float64), cols[4].(*array.Float64), cols[5].(*array.Float64)
-		for i := range int(r.NumRows()) {
-			b.ids[q] = ids.Value(i)
-			b.origination[q] = int32(orig.Value(i))
-			b.maturity[q] = noDate
-			if mat.IsValid(i) {
-				b.maturity[q] = int32(mat.Value(i))
-			}
-			b.principal[q] = principal.Value(i)
-			b.creditLimit[q] = orNaN(limit, i)
-			b.balance[q] = orNaN(balance, i)
-			b.oldestUnpaid[q] = noDate
-			q++
+		for i := range ids.Len() {
+			b.ids = append(b.ids, ids.Value(i))
 		}
+		b.recs = append(b.recs, loanColumns{
+			origination: cols[1].(*array.Date32), maturity: cols[2].(*array.Date32),
+			principal: cols[3].(*array.Float64), creditLimit: cols[4].(*array.Float64), balance: cols[5].(*array.Float64),
+		})
+	}
+	for q := range b.oldestUnpaid {
+		b.oldestUnpaid[q] = noDate
 	}
 	b.sorted = true
 	for q := 1; q < n && b.sorted; q++ {
@@ -179,37 +171,49 @@ func (b *loanBook) readRepayments(ctx context.Context, recs []arrow.Record) erro
 	return nil
 }
 
-// at returns the state of loan q at as_of, its days past due and its balance.
-func (b *loanBook) at(q int) (state uint8, dpd int32, balance float64) {
+// each calls fn for every loan, in input order, with its state at as_of, its days past due
+// and its balance (both 0 unless the loan is in the book).
+func (b *loanBook) each(fn func(q int, state uint8, dpd int32, balance float64)) {
 	A := b.asOf
-	if b.origination[q] > A {
-		return notOriginated, 0, 0
+	q := 0
+	for _, c := range b.recs {
+		orig := c.origination.Date32Values()
+		for i := range c.origination.Len() {
+			if int32(orig[i]) > A {
+				fn(q, notOriginated, 0, 0)
+				q++
+				continue
+			}
+			var dpd int32
+			if d := b.oldestUnpaid[q]; d != noDate {
+				dpd = A - d
+			}
+			bal := balanceAt(c.principal.Value(i), orNaN(c.creditLimit, i), orNaN(c.balance, i), b.paidAfter[q], b.paidBy[q])
+			if c.maturity.IsValid(i) && int32(c.maturity.Value(i)) <= A && bal == 0 && dpd == 0 {
+				fn(q, closed, 0, 0)
+			} else {
+				fn(q, inBook, dpd, bal)
+			}
+			q++
+		}
 	}
-	if d := b.oldestUnpaid[q]; d != noDate {
-		dpd = A - d
-	}
-	balance = b.balanceAt(q)
-	if b.maturity[q] <= A && balance == 0 && dpd == 0 {
-		return closed, 0, 0
-	}
-	return inBook, dpd, balance
 }
 
-// balanceAt is the balance of loan q at as_of: the extracted balance rolled back by the
+// balanceAt is the balance of a loan at as_of: the extracted balance rolled back by the
 // payments made after as_of, or principal minus the payments made by as_of when the
-// extract has no balance, kept within [0, max(principal, credit_limit, extracted
+// extract has no balance (NaN), kept within [0, max(principal, credit_limit, extracted
 // balance)]. It is package features' rule.
-func (b *loanBook) balanceAt(q int) float64 {
-	v := b.balance[q]
-	ceiling := b.principal[q]
-	if cl := b.creditLimit[q]; cl > ceiling {
-		ceiling = cl
+func balanceAt(principal, creditLimit, balance, paidAfter, paidBy float64) float64 {
+	ceiling := principal
+	if creditLimit > ceiling {
+		ceiling = creditLimit
 	}
+	v := balance
 	if math.IsNaN(v) {
-		v = b.principal[q] - b.paidBy[q]
+		v = principal - paidBy
 	} else {
 		ceiling = max(ceiling, v)
-		v += b.paidAfter[q]
+		v += paidAfter
 	}
 	return max(0, min(v, ceiling))
 }

@@ -135,12 +135,12 @@ func TestLoanDaysPastDueAndBalance(t *testing.T) {
 				t.Errorf("orphan repayments = %d, want 2", b.orphanRepayments)
 			}
 			bands := DefaultBands()
-			for q, id := range b.ids {
+			b.each(func(q int, state uint8, dpd int32, bal float64) {
+				id := b.ids[q]
 				want, ok := handLoans[id]
 				if !ok {
 					t.Fatalf("loan %s missing from the hand figures", id)
 				}
-				state, dpd, bal := b.at(q)
 				if state != want.state || dpd != want.dpd || bal != want.balance {
 					t.Errorf("%s: state %d, dpd %d, balance %v; want %d, %d, %v", id, state, dpd, bal, want.state, want.dpd, want.balance)
 				}
@@ -149,7 +149,7 @@ func TestLoanDaysPastDueAndBalance(t *testing.T) {
 						t.Errorf("%s: class %s, want %s", id, got, want.class)
 					}
 				}
-			}
+			})
 		})
 	}
 }

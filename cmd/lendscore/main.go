@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 )
@@ -42,6 +43,18 @@ global flags (any position): --log-format text|json, --log-level debug|info|warn
 `
 
 func main() {
+	// LENDSCORE_CPUPROFILE=file writes a CPU profile of the whole command (for `go tool
+	// pprof`), a debugging aid for performance work.
+	if p := os.Getenv("LENDSCORE_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := run(os.Args[1:], os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -176,14 +176,32 @@ func (s *Scorecard) Prepare() error {
 	if len(s.Grades) == 0 {
 		return errors.New("scorecard has no grades")
 	}
-	for i := 1; i < len(s.Grades); i++ {
-		if s.Grades[i].MaxPD <= s.Grades[i-1].MaxPD {
-			return fmt.Errorf("scorecard grades: %s max_pd %v does not increase", s.Grades[i].Name, s.Grades[i].MaxPD)
+	names := map[string]bool{}
+	for i, g := range s.Grades {
+		switch {
+		case g.Name == "":
+			return fmt.Errorf("scorecard grades: grade %d has no name", i+1)
+		case names[g.Name]:
+			return fmt.Errorf("scorecard grades: %s twice", g.Name)
+		case !(g.MaxPD > 0 && g.MaxPD <= 1):
+			return fmt.Errorf("scorecard grades: %s max_pd %v is not a probability in (0, 1]", g.Name, g.MaxPD)
+		case i > 0 && g.MaxPD <= s.Grades[i-1].MaxPD:
+			return fmt.Errorf("scorecard grades: %s max_pd %v does not increase", g.Name, g.MaxPD)
 		}
+		names[g.Name] = true
+	}
+	if last := s.Grades[len(s.Grades)-1]; last.MaxPD != 1 {
+		return fmt.Errorf("scorecard grades: the last grade %s ends at max_pd %v, not 1, so some PDs have no grade", last.Name, last.MaxPD)
+	}
+	if t := s.Tiers; !(t.PrimeMaxPD >= 0 && t.PrimeMaxPD <= t.HighRiskMinPD && t.HighRiskMinPD <= 1) {
+		return fmt.Errorf("scorecard tiers: want 0 ≤ prime_max_pd %v ≤ high_risk_min_pd %v ≤ 1", t.PrimeMaxPD, t.HighRiskMinPD)
 	}
 	seen := map[string]bool{}
 	for i := range s.Characteristics {
 		c := &s.Characteristics[i]
+		if c.Name == "" {
+			return fmt.Errorf("scorecard: characteristic %d has no name", i+1)
+		}
 		if seen[c.Name] {
 			return fmt.Errorf("scorecard: characteristic %s twice", c.Name)
 		}

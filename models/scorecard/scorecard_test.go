@@ -160,6 +160,11 @@ func TestPrepareRefuses(t *testing.T) {
 		{"missing index", func(s *Scorecard) { s.Characteristics[1].MissingAttribute = 9 }, "missing_attribute"},
 		{"nan woe", func(s *Scorecard) { s.Characteristics[1].Attributes[0].WOE = math.NaN() }, "WOE"},
 		{"grades", func(s *Scorecard) { s.Grades[2].MaxPD = 0.001 }, "does not increase"},
+		{"unnamed grade", func(s *Scorecard) { s.Grades[0].Name = "" }, "no name"},
+		{"duplicate grade", func(s *Scorecard) { s.Grades[1].Name = "A" }, "A twice"},
+		{"grade not covering", func(s *Scorecard) { s.Grades = s.Grades[:3] }, "not 1"},
+		{"tiers crossed", func(s *Scorecard) { s.Tiers = Tiers{PrimeMaxPD: 0.5, HighRiskMinPD: 0.1} }, "tiers"},
+		{"unnamed characteristic", func(s *Scorecard) { s.Characteristics[0].Name = "" }, "no name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -134,11 +135,24 @@ func (r *Run) WriteFile(ctx context.Context, rel string, data []byte) error {
 
 // WriteJSON writes v, indented, as the file rel inside the run.
 func (r *Run) WriteJSON(ctx context.Context, rel string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := MarshalJSON(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", rel, err)
 	}
-	return r.WriteFile(ctx, rel, append(data, '\n'))
+	return r.WriteFile(ctx, rel, data)
+}
+
+// MarshalJSON encodes v indented, with a final newline and without HTML escaping, so that
+// reason codes such as date_order:maturity_date<origination_date read as written.
+func MarshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // RecordOutput records a file written inside the run by other means (for example a Parquet
@@ -227,7 +241,7 @@ func (r *Run) Publish(ctx context.Context) (*Manifest, error) {
 	sort.Slice(m.Outputs, func(i, j int) bool { return m.Outputs[i].Path < m.Outputs[j].Path })
 	m.Status = "complete"
 	m.FinishedAt = time.Now().UTC().Format(time.RFC3339Nano)
-	data, err := json.MarshalIndent(m, "", "  ")
+	data, err := MarshalJSON(m)
 	if err != nil {
 		return nil, fmt.Errorf("publish: encode manifest: %w", err)
 	}
@@ -235,16 +249,16 @@ func (r *Run) Publish(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := storage.WriteAll(ctx, r.store, mloc, append(data, '\n')); err != nil {
+	if err := storage.WriteAll(ctx, r.store, mloc, data); err != nil {
 		return nil, fmt.Errorf("publish: manifest: %w", err)
 	}
 	latest := Latest{RunID: m.RunID, Path: "runs/" + m.RunID, Kind: m.Kind, AsOf: m.AsOf, Model: m.Model}
-	ldata, _ := json.MarshalIndent(latest, "", "  ")
+	ldata, _ := MarshalJSON(latest)
 	lloc, err := r.Output.Join(LatestFile)
 	if err != nil {
 		return nil, err
 	}
-	if err := storage.WriteAll(ctx, r.store, lloc, append(ldata, '\n')); err != nil {
+	if err := storage.WriteAll(ctx, r.store, lloc, ldata); err != nil {
 		return nil, fmt.Errorf("publish: latest.json: %w", err)
 	}
 	r.log.Info("run published", "run_id", m.RunID, "location", r.Dir.String())

@@ -6,7 +6,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
-	"encoding/json"
 	"fmt"
 	"lendscore/stages/clean"
 	"lendscore/stages/features"
@@ -405,11 +404,7 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 	if err := run.WriteFile(ctx, "model/scorecard.pmml", pm); err != nil {
 		return err
 	}
-	mj, err := json.MarshalIndent(mt, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := run.WriteFile(ctx, "metrics.json", append(mj, '\n')); err != nil {
+	if err := run.WriteJSON(ctx, "metrics.json", mt); err != nil {
 		return err
 	}
 	sel := map[string]bool{}

@@ -61,6 +61,7 @@
 // first, so a repayments extract grouped by loan in the loans' order — as extracts are
 // written — costs one or two string comparisons per row; otherwise by binary search when
 // the loan ids ascend, else through a map. Three million loans with thirty million
-// repayment rows take about a second. Results do not depend on the order of the loans
-// within the extract beyond the order of sums, and never on GOMAXPROCS.
+// repayment rows and a million customers take about a second on two cores. Everything
+// runs in input order on one goroutine, so the same input gives the same bytes whatever
+// GOMAXPROCS.
 package portfolio

@@ -254,6 +254,8 @@ func (e *environment) cmdEvaluate(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Base, "base", "", "a table with the same score column: the PSI reference")
 	fs.StringVar(&o.Output, "out", "", "where to publish the run")
 	fs.StringVar(&o.Name, "name", "", "run name (default the score column)")
+	fs.StringVar(&o.PD, "pd", "", "a column with each row's PD: Brier, log-loss, Hosmer-Lemeshow, central tendency")
+	fs.StringVar(&o.Grade, "grade", "", "a column with each row's grade (needs --pd): calibration per grade")
 	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {

@@ -24,6 +24,11 @@ type EvaluateOptions struct {
 	Higher metrics.Higher
 	By     string // optional grouping column: one sample per value
 	Base   string // optional table with the same score column: the PSI reference
+	// PD and Grade optionally name columns with each row's PD (for Brier, log-loss,
+	// Hosmer-Lemeshow and the central tendency) and grade (for calibration per grade with
+	// binomial and Jeffreys tests, and the grade concentration).
+	PD     string
+	Grade  string
 	Output string
 	Name   string // run name (default the score column)
 }
@@ -89,6 +94,20 @@ func Evaluate(ctx context.Context, o EvaluateOptions, env Env) (*pipeline.Manife
 		case lab == nil:
 			return fmt.Errorf("table %s: label column %q is not in the table", o.Input, o.Label)
 		}
+		var pdc, gradec *frame.Column
+		if o.PD != "" {
+			if pdc = fr.Column(o.PD); pdc == nil || pdc.Kind != frame.Numeric {
+				return fmt.Errorf("table %s: --pd column %q is not a numeric column of the table", o.Input, o.PD)
+			}
+		}
+		if o.Grade != "" {
+			if pdc == nil {
+				return fmt.Errorf("--grade needs --pd: calibration per grade compares each grade's PDs with its defaults")
+			}
+			if gradec = fr.Column(o.Grade); gradec == nil {
+				return fmt.Errorf("table %s: --grade column %q is not in the table", o.Input, o.Grade)
+			}
+		}
 		var by *frame.Column
 		if o.By != "" {
 			if by = fr.Column(o.By); by == nil {
@@ -114,6 +133,16 @@ func Evaluate(ctx context.Context, o EvaluateOptions, env Env) (*pipeline.Manife
 				reasons[i] = "non_finite:" + o.Score
 			case !ok:
 				reasons[i] = "null_target:" + o.Label
+			case pdc != nil && !(pdc.Num[i] >= 0 && pdc.Num[i] <= 1):
+				reasons[i] = "invalid_pd:" + o.PD
+			}
+			var grade string
+			if gradec != nil && reasons[i] == "" {
+				g, gok := gradec.Text(i)
+				if !gok {
+					reasons[i] = "null_grade:" + o.Grade
+				}
+				grade = g
 			}
 			if reasons[i] != "" {
 				refused[codeOf(reasons[i])]++
@@ -125,6 +154,12 @@ func Evaluate(ctx context.Context, o EvaluateOptions, env Env) (*pipeline.Manife
 				groups[group] = smp
 			}
 			smp.Score = append(smp.Score, s)
+			if pdc != nil {
+				smp.PD = append(smp.PD, pdc.Num[i])
+			}
+			if gradec != nil {
+				smp.Grade = append(smp.Grade, grade)
+			}
 			var y int8
 			if lv == o.Bad {
 				y = 1

@@ -125,3 +125,73 @@ func TestEvaluateFixedVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateCalibration gives evaluate a PD and a grade column and checks its Brier score,
+// Hosmer-Lemeshow test and Jeffreys test per grade against values computed here.
+func TestEvaluateCalibration(t *testing.T) {
+	dir := t.TempDir()
+	// 40 rows: PD 0.05 (grade A, 20 rows, 2 bads) and PD 0.30 (grade B, 20 rows, 8 bads).
+	var b strings.Builder
+	b.WriteString("score,pd,grade,y\n")
+	var pds []float64
+	var ys []int8
+	for i := 0; i < 40; i++ {
+		pd, g := 0.05, "A"
+		bad := i < 2
+		if i >= 20 {
+			pd, g = 0.30, "B"
+			bad = i < 28
+		}
+		y := 0
+		if bad {
+			y = 1
+		}
+		fmt.Fprintf(&b, "%v,%v,%s,%d\n", 1000*pd+float64(i%7), pd, g, y)
+		pds = append(pds, pd)
+		ys = append(ys, int8(y))
+	}
+	in := filepath.Join(dir, "cal.csv")
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	out := filepath.Join(dir, "out")
+	m, err := Evaluate(context.Background(), EvaluateOptions{Input: in, Score: "score", Label: "y", Bad: "1", Higher: metrics.HigherBad,
+		PD: "pd", Grade: "grade", Output: out}, Env{Stores: storage.NewStores(storage.Options{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var em EvaluateMetrics
+	data, _ := os.ReadFile(filepath.Join(out, "runs", m.RunID, "metrics.json"))
+	if err := json.Unmarshal(data, &em); err != nil {
+		t.Fatal(err)
+	}
+	s := em.Validation.Sample("all")
+	// Brier: Σ(pd − y)²/n = [2·0.95² + 18·0.05² + 8·0.7² + 12·0.3²]/40 = (1.805 + 0.045 + 3.92 + 1.08)/40 = 6.85/40.
+	if got := *em.Samples["all"].Brier; math.Abs(got-6.85/40) > 1e-12 {
+		t.Errorf("Brier %v, want %v", got, 6.85/40)
+	}
+	// Hosmer-Lemeshow with two PD groups (df 0 is refused; the report notes it) or the
+	// library's own figure: whatever it reports must equal metrics.HosmerLemeshow.
+	if hl, err := metrics.HosmerLemeshow(pds, ys, 0); err == nil {
+		if s.HosmerLemeshow == nil || math.Abs(s.HosmerLemeshow.P-hl.P) > 1e-12 {
+			t.Errorf("Hosmer-Lemeshow %+v, want %+v", s.HosmerLemeshow, hl)
+		}
+	}
+	// Jeffreys per grade: A n=20, d=2, PD 0.05; B n=20, d=8, PD 0.30.
+	want := map[string][3]float64{"A": {20, 2, 0.05}, "B": {20, 8, 0.30}}
+	if len(s.Calibration) != 2 {
+		t.Fatalf("calibration rows %+v", s.Calibration)
+	}
+	for _, row := range s.Calibration {
+		w := want[row.Grade]
+		p, err := metrics.JeffreysTest(int(w[0]), int(w[1]), w[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(row.JeffreysP-p) > 1e-12 {
+			t.Errorf("grade %s: Jeffreys p %v, want %v", row.Grade, row.JeffreysP, p)
+		}
+	}
+	// Central tendency: 10 bads over Σpd = 20·0.05 + 20·0.30 = 7.
+	if ct := s.CentralTendency; ct == nil || math.Abs(ct.Ratio-10.0/7) > 1e-12 {
+		t.Errorf("central tendency %+v, want ratio 10/7", ct)
+	}
+}

@@ -53,6 +53,28 @@ type Spec struct {
 	Segments Segments  `yaml:"segments,omitempty"`
 	Warnings Warnings  `yaml:"warnings,omitempty"`
 	Security Security  `yaml:"security,omitempty"`
+	// Thresholds set the traffic-light bands of validation figures; a band left out keeps
+	// its default.
+	Thresholds Thresholds `yaml:"thresholds,omitempty"`
+}
+
+// Band is a traffic-light band: green and amber limits of a figure.
+type Band struct {
+	Green float64 `yaml:"green"`
+	Amber float64 `yaml:"amber"`
+}
+
+// Thresholds are the traffic-light bands of the validation figures (see the README).
+type Thresholds struct {
+	AUC              Band `yaml:"auc,omitempty"`
+	KS               Band `yaml:"ks,omitempty"`
+	HosmerLemeshowP  Band `yaml:"hosmer_lemeshow_p,omitempty"`
+	JeffreysP        Band `yaml:"jeffreys_p,omitempty"`
+	HHI              Band `yaml:"hhi,omitempty"`
+	PSI              Band `yaml:"psi,omitempty"`
+	CSI              Band `yaml:"csi,omitempty"`
+	AUCDropP         Band `yaml:"auc_drop_p,omitempty"`
+	DefaultRateRatio Band `yaml:"default_rate_ratio,omitempty"`
 }
 
 // Inputs names the input tables: a flat modelling table, or the relational extracts.
@@ -299,6 +321,8 @@ func sectionOf(goType string) string {
 		return ""
 	case "Selection":
 		return "selection"
+	case "Band":
+		return "thresholds.<figure>"
 	}
 	return strings.ToLower(goType)
 }

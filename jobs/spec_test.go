@@ -119,3 +119,17 @@ output: s3://bank/features
 		t.Errorf("AsOfDate %v", s.AsOfDate())
 	}
 }
+
+func TestThresholds(t *testing.T) {
+	s, err := Parse("t.yaml", []byte(trainSpec+"thresholds:\n  psi: {green: 0.05, amber: 0.2}\n  auc: {green: 0.75, amber: 0.65}\n"), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Thresholds.PSI != (Band{Green: 0.05, Amber: 0.2}) || s.Thresholds.AUC.Green != 0.75 || s.Thresholds.KS != (Band{}) {
+		t.Errorf("thresholds %+v", s.Thresholds)
+	}
+	_, err = Parse("t.yaml", []byte(trainSpec+"thresholds:\n  psi: {green: 0.05, red: 0.2}\n"), nil, "")
+	if err == nil || !strings.Contains(err.Error(), "red") || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("an unknown band key: %v", err)
+	}
+}

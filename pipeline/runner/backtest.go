@@ -258,7 +258,7 @@ func runBacktest(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 		for k, s := range scores.Score {
 			smp.Score[k] = float64(s)
 		}
-		v, err := report.Validate(report.ValidationInput{Samples: []report.Sample{smp}, Higher: metrics.HigherGood, Baseline: dev.baseline, Scorecard: sc}, report.DefaultThresholds())
+		v, err := report.Validate(report.ValidationInput{Samples: []report.Sample{smp}, Higher: metrics.HigherGood, Baseline: dev.baseline, Scorecard: sc}, thresholdsOf(spec))
 		if err != nil {
 			return err
 		}

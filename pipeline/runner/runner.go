@@ -21,6 +21,7 @@ import (
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
 	"lendscore/stages/ingest"
+	"lendscore/stages/report"
 )
 
 // Env is what a job needs from its caller.
@@ -149,4 +150,15 @@ func fingerprint(files []ingest.FileInfo, parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// thresholdsOf turns the spec's traffic-light bands into the report's; bands left out keep
+// their defaults, and impossible bands are refused when validation runs.
+func thresholdsOf(spec *jobs.Spec) report.Thresholds {
+	t := spec.Thresholds
+	return report.Thresholds{
+		AUC: report.AtLeast(t.AUC), KS: report.AtLeast(t.KS), HosmerLemeshowP: report.AtLeast(t.HosmerLemeshowP),
+		JeffreysP: report.AtLeast(t.JeffreysP), HHI: report.Below(t.HHI), PSI: report.Below(t.PSI), CSI: report.Below(t.CSI),
+		AUCDropP: report.AtLeast(t.AUCDropP), DefaultRateRatio: report.Ratio(t.DefaultRateRatio),
+	}
 }

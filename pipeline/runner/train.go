@@ -368,7 +368,7 @@ func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prep
 		}
 		samples = append(samples, smp)
 	}
-	v, err := report.Validate(report.ValidationInput{Samples: samples, Higher: metrics.HigherGood, Scorecard: res.Scorecard}, report.DefaultThresholds())
+	v, err := report.Validate(report.ValidationInput{Samples: samples, Higher: metrics.HigherGood, Scorecard: res.Scorecard}, thresholdsOf(spec))
 	if err != nil {
 		return mt, err
 	}

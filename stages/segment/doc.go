@@ -48,8 +48,10 @@
 //
 // # Traits, names and tiers
 //
-// The traits of a segment are read at fit time from the training population, with the
-// columns named by Options.Roles (a role whose column is absent is skipped). Value,
+// The traits of a segment are read at fit time from the rows the centroids were fitted on
+// (all training rows up to Options.SampleRows, else that deterministic sample, which
+// estimates a mean percentile to about ±0.002), with the columns named by Options.Roles (a
+// role whose column is absent is skipped). Value,
 // engagement and channel use percentiles, which are unaffected by the heavy tails and the
 // many zeros of money columns: a customer's percentile on a column is the mid-rank of the
 // value, (#lower + #lower-or-equal) / 2n, so the population's mean percentile is 0.5; a

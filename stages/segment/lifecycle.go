@@ -104,14 +104,21 @@ func (r LifecycleRules) withDefaults() LifecycleRules {
 // the defaults). The Tenure, Recency and Frequency columns (and RecentFrequency when set)
 // must be numeric columns of fr.
 func Lifecycle(fr *frame.Frame, rules LifecycleRules) ([]string, error) {
+	return lifecycle(func(name string) []float64 { return numeric(fr, name) }, rules)
+}
+
+// lifecycle is Lifecycle on the columns of col.
+func lifecycle(col columnSource, rules LifecycleRules) ([]string, error) {
 	r := rules.withDefaults()
 	names := []string{r.Tenure, r.Recency, r.Frequency}
 	if r.RecentFrequency != "" {
 		names = append(names, r.RecentFrequency)
 	}
-	cols, err := numericColumns(fr, names)
-	if err != nil {
-		return nil, fmt.Errorf("segment: lifecycle: %w", err)
+	cols := make([][]float64, len(names))
+	for j, name := range names {
+		if cols[j] = col(name); cols[j] == nil {
+			return nil, fmt.Errorf("segment: lifecycle: column %s: not a numeric column of the input", name)
+		}
 	}
 	tenure, recency, freq := cols[0], cols[1], cols[2]
 	var recent []float64
@@ -119,7 +126,7 @@ func Lifecycle(fr *frame.Frame, rules LifecycleRules) ([]string, error) {
 		recent = cols[3]
 	}
 	windowDays := r.WindowMonths * daysPerMonth
-	out := make([]string, fr.Rows)
+	out := make([]string, len(tenure))
 	for i := range out {
 		t, rec, f := tenure[i], recency[i], freq[i]
 		switch {

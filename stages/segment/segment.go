@@ -152,15 +152,15 @@ func Fit(ctx context.Context, fr *frame.Frame, opts Options) (*Model, error) {
 		m.Silhouette = silhouetteOrNull(s)
 	}
 
-	// Label every training row with the fitted (unordered) clusters, read the traits,
-	// then renumber the clusters in canonical order.
+	// Label every training row with the fitted (unordered) clusters, read the traits on
+	// the fit sample, then renumber the clusters in canonical order.
 	raw := make([]int32, n)
 	km.AssignRows(raw, func(dst []float64, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			m.standardiseRow(dst[(i-lo)*d:(i-lo)*d+d], cols, i)
 		}
 	})
-	traits := computeTraits(fr, raw, km.K, o)
+	traits := computeTraits(sampledColumns(fr, idx), gather(raw, idx), km.K, o, gather(o.PD, idx))
 	order := canonicalOrder(traits, km.Centroids)
 	rank := make([]int, km.K)
 	for s, j := range order {
@@ -193,6 +193,23 @@ func Fit(ctx context.Context, fr *frame.Frame, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("segment: %w", err)
 	}
 	return m, nil
+}
+
+// sampledColumns returns the numeric columns of fr restricted to the rows idx.
+func sampledColumns(fr *frame.Frame, idx []int) columnSource {
+	return func(name string) []float64 { return gather(numeric(fr, name), idx) }
+}
+
+// gather returns v[idx[0]], v[idx[1]], …: v itself when idx lists every row, nil for nil.
+func gather[T any](v []T, idx []int) []T {
+	if v == nil || len(idx) == len(v) {
+		return v
+	}
+	out := make([]T, len(idx))
+	for r, i := range idx {
+		out[r] = v[i]
+	}
+	return out
 }
 
 func silhouetteSample(o Options) int {

@@ -84,15 +84,18 @@ type Traits struct {
 	RiskBasis string   `json:"risk_basis"`
 }
 
-// computeTraits reads the traits of the k clusters labels (0-based) assigns to the rows of
-// fr.
-func computeTraits(fr *frame.Frame, labels []int32, k int, o Options) []Traits {
+// columnSource returns the values of a numeric column, or nil when there is none.
+type columnSource func(name string) []float64
+
+// computeTraits reads the traits of the k clusters that labels (0-based) assigns to the
+// rows of the columns of col; pd is nil or the PD of each row.
+func computeTraits(col columnSource, labels []int32, k int, o Options, pd []float64) []Traits {
 	t := make([]Traits, k)
 	r := o.Roles
 	value := make([]float64, k)
 	nValue := 0
 	for _, name := range r.Value {
-		c := numeric(fr, name)
+		c := col(name)
 		if c == nil {
 			continue
 		}
@@ -110,13 +113,13 @@ func computeTraits(fr *frame.Frame, labels []int32, k int, o Options) []Traits {
 		t[j].Value = level(float64(t[j].ValueScore), LevelHigh, LevelMid, LevelLow)
 	}
 
-	engagement(fr, labels, k, o, t)
+	engagement(col, labels, k, o, t)
 
 	digital, coverage := make([]float64, k), make([]float64, k)
 	for j := range digital {
 		digital[j], coverage[j] = math.NaN(), math.NaN()
 	}
-	if c := numeric(fr, r.Digital); c != nil {
+	if c := col(r.Digital); c != nil {
 		digital, coverage = meanPercentiles(c, labels, k, false)
 	}
 	for j := range t {
@@ -126,22 +129,22 @@ func computeTraits(fr *frame.Frame, labels []int32, k int, o Options) []Traits {
 		}
 	}
 
-	risk(fr, labels, k, o, t)
+	risk(col, labels, k, o, pd, t)
 	return t
 }
 
 // engagement fills the engagement traits.
-func engagement(fr *frame.Frame, labels []int32, k int, o Options, t []Traits) {
+func engagement(col columnSource, labels []int32, k int, o Options, t []Traits) {
 	score := make([]float64, k)
 	parts := 0
-	if c := numeric(fr, o.Roles.Frequency); c != nil {
+	if c := col(o.Roles.Frequency); c != nil {
 		p, _ := meanPercentiles(c, labels, k, false)
 		for j := range score {
 			score[j] += p[j]
 		}
 		parts++
 	}
-	if c := numeric(fr, o.Roles.Recency); c != nil {
+	if c := col(o.Roles.Recency); c != nil {
 		p, _ := meanPercentiles(c, labels, k, true)
 		for j := range score {
 			score[j] += 1 - p[j]
@@ -149,7 +152,7 @@ func engagement(fr *frame.Frame, labels []int32, k int, o Options, t []Traits) {
 		parts++
 	}
 	dormant := make([]float64, k)
-	stages, err := Lifecycle(fr, o.Lifecycle)
+	stages, err := lifecycle(col, o.Lifecycle)
 	for j := range dormant {
 		dormant[j] = math.NaN()
 	}
@@ -180,13 +183,13 @@ func engagement(fr *frame.Frame, labels []int32, k int, o Options, t []Traits) {
 	}
 }
 
-// risk fills the risk traits from o.PD or, without it, the Delinquency role column.
-func risk(fr *frame.Frame, labels []int32, k int, o Options, t []Traits) {
+// risk fills the risk traits from pd or, without it, the Delinquency role column.
+func risk(col columnSource, labels []int32, k int, o Options, pd []float64, t []Traits) {
 	var ind func(i int) float64
 	basis := RiskBasisPD
-	if o.PD != nil {
-		ind = func(i int) float64 { return o.PD[i] }
-	} else if c := numeric(fr, o.Roles.Delinquency); c != nil {
+	if pd != nil {
+		ind = func(i int) float64 { return pd[i] }
+	} else if c := col(o.Roles.Delinquency); c != nil {
 		basis = RiskBasisDelinquency
 		ind = func(i int) float64 {
 			if math.IsNaN(c[i]) {

@@ -19,5 +19,5 @@ echo
 echo "model card:     out/demo/model/$model/model_card.html"
 echo "metrics:        out/demo/model/$model/metrics.json"
 echo "scored table:   out/demo/nightly/$night/scored/"
-for f in out/demo/nightly/$night/report/portfolio.html; do [ -f "$f" ] && echo "portfolio:      $f"; done
+for f in out/demo/nightly/$night/report/portfolio_report.html; do [ -f "$f" ] && echo "portfolio:      $f"; done
 true

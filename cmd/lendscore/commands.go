@@ -65,7 +65,7 @@ func (e *environment) runJob(ctx context.Context, spec *jobs.Spec) error {
 	dir, _ := out.Join("runs", m.RunID)
 	fmt.Fprintf(e.stdout, "published %s run %s to %s\n", m.Kind, m.RunID, dir)
 	for _, f := range m.Outputs {
-		if f.Path == "model_card.html" || f.Path == "report/portfolio.html" {
+		if f.Path == "model_card.html" || f.Path == "report/portfolio_report.html" || f.Path == "backtest_card.html" {
 			loc, _ := dir.Join(f.Path)
 			fmt.Fprintf(e.stdout, "  %s\n", loc)
 		}

@@ -46,33 +46,50 @@ type development struct {
 	grades   map[string]string // customer id → grade at the latest development as_of
 }
 
-// loadDevelopment reads the development run of a scorecard: its metrics (reference score
-// distribution, AUC of the test sample, else train) and its scored table (grades).
-func loadDevelopment(ctx context.Context, env *Env, sc *scorecard.Scorecard, scLoc storage.Location) (*development, error) {
+// devMetrics is what other runs read of a train run's metrics.json.
+type devMetrics struct {
+	Samples    map[string]metrics.SampleMetrics `json:"samples"`
+	Validation struct {
+		ReferenceScore *report.ScoreBins `json:"reference_score_bins"`
+	} `json:"validation"`
+}
+
+// developmentRun returns the folder of the train run that published the scorecard at scLoc
+// (…/runs/<id>/model/scorecard.json) and its metrics.
+func developmentRun(ctx context.Context, env *Env, scLoc storage.Location) (storage.Location, *devMetrics, error) {
 	dir := scLoc
 	for i := 0; i < 2; i++ { // …/runs/<id>/model/scorecard.json → …/runs/<id>
 		k := strings.LastIndex(dir.Key, "/")
 		if k < 0 {
-			return nil, fmt.Errorf("model %s: not inside a train run, so there is no development run to compare with", scLoc)
+			return storage.Location{}, nil, fmt.Errorf("model %s: not inside a train run, so there is no development run to compare with", scLoc)
 		}
 		dir.Key = dir.Key[:k]
 	}
 	st, err := env.Stores.For(ctx, dir)
 	if err != nil {
-		return nil, err
+		return storage.Location{}, nil, err
 	}
 	data, err := storage.ReadAll(ctx, st, dir.MustJoin("metrics.json"))
 	if err != nil {
-		return nil, fmt.Errorf("development run %s: %w", dir, err)
+		return storage.Location{}, nil, fmt.Errorf("development run %s: %w", dir, err)
 	}
-	var dm struct {
-		Samples    map[string]metrics.SampleMetrics `json:"samples"`
-		Validation struct {
-			ReferenceScore *report.ScoreBins `json:"reference_score_bins"`
-		} `json:"validation"`
-	}
+	var dm devMetrics
 	if err := json.Unmarshal(data, &dm); err != nil {
-		return nil, fmt.Errorf("development run %s: metrics.json: %w", dir, err)
+		return storage.Location{}, nil, fmt.Errorf("development run %s: metrics.json: %w", dir, err)
+	}
+	return dir, &dm, nil
+}
+
+// loadDevelopment reads the development run of a scorecard: its metrics (reference score
+// distribution, AUC of the test sample, else train) and its scored table (grades).
+func loadDevelopment(ctx context.Context, env *Env, sc *scorecard.Scorecard, scLoc storage.Location) (*development, error) {
+	dir, dm, err := developmentRun(ctx, env, scLoc)
+	if err != nil {
+		return nil, err
+	}
+	st, err := env.Stores.For(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
 	man, err := pipeline.ReadManifest(ctx, st, dir)
 	if err != nil {

@@ -18,7 +18,9 @@ import (
 	"lendscore/stages/features"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
+	"lendscore/stages/portfolio"
 	"lendscore/stages/publish"
+	"lendscore/stages/report"
 	"lendscore/stages/score"
 	"lendscore/stages/warn"
 )
@@ -220,9 +222,10 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
 
 	var (
-		fr     *frame.Frame
-		scores *score.Scores
-		cur    *warn.State
+		fr       *frame.Frame
+		scores   *score.Scores
+		cur      *warn.State
+		segNames []string
 	)
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
 		if fr, err = frame.FromTable(tbl, nil); err != nil {
@@ -243,6 +246,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	}
 
 	var changes []warn.Change
+	var port *portfolio.Report
 	var summary warn.Summary
 	err = run.Stage(ctx, "warnings", func(ctx context.Context) error {
 		index := make(map[string]int, len(cur.IDs)) // raw ids: the interactions carry them
@@ -260,6 +264,30 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		cur.Warnings = warn.Flags(cur, sig, prev, th)
 		changes, summary = warn.Changes(cur, prev)
 		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = run.Stage(ctx, "report", func(ctx context.Context) error {
+		var dev *report.ScoreBins
+		if _, dm, err := developmentRun(ctx, env, scLoc); err == nil {
+			dev = dm.Validation.ReferenceScore
+		} else {
+			env.Log.Warn("no development score distribution: the portfolio report has no PSI", "error", err)
+		}
+		grades := make([]string, len(sc.Grades))
+		for i, g := range sc.Grades {
+			grades[i] = g.Name
+		}
+		in := featureInputs(res)
+		port, err = portfolio.Build(ctx, portfolio.Input{
+			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments,
+			Customers: portfolio.Customers{Score: scores.Score, PD: scores.PD, Grade: scores.Grade, Tier: scores.Tier,
+				Segment: segmentsOrNil(cur.Segment), SegmentNames: segNames, Warnings: cur.Warnings, Grades: grades},
+			Development: dev, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID,
+		}, portfolio.Options{HighRiskTarget: spec.Warnings.HighRiskTarget, Logger: env.Log})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -288,7 +316,10 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		}); err != nil {
 			return err
 		}
-		return publishCleaning(ctx, run, res)
+		if err := publishCleaning(ctx, run, res); err != nil {
+			return err
+		}
+		return writePortfolio(ctx, run, port)
 	})
 	if err != nil {
 		return nil, err
@@ -297,4 +328,32 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		m.Rows["scored"] = pipeline.RowCounts{Input: int64(cur.Len()), Used: int64(cur.Len())}
 	})
 	return run.Publish(ctx)
+}
+
+// segmentsOrNil returns nil when segmentation is off (every segment −1).
+func segmentsOrNil(seg []int32) []int32 {
+	for _, s := range seg {
+		if s >= 0 {
+			return seg
+		}
+	}
+	return nil
+}
+
+// writePortfolio writes the portfolio report as report/portfolio_report.{json,md,html}.
+func writePortfolio(ctx context.Context, run *pipeline.Run, r *portfolio.Report) error {
+	if r == nil {
+		return nil
+	}
+	if err := run.WriteJSON(ctx, "report/"+portfolio.JSONName, r); err != nil {
+		return err
+	}
+	md, html, err := portfolio.Render(r)
+	if err != nil {
+		return fmt.Errorf("portfolio report: %w", err)
+	}
+	if err := run.WriteFile(ctx, "report/"+portfolio.MarkdownName, md); err != nil {
+		return err
+	}
+	return run.WriteFile(ctx, "report/"+portfolio.HTMLName, html)
 }

@@ -114,6 +114,21 @@ func TestNightlyChain(t *testing.T) {
 	if summary.Customers.New != 0 || summary.Customers.Gone != 0 || summary.Customers.Customers != len(rows) {
 		t.Errorf("second night: %+v", summary.Customers)
 	}
+	for _, f := range []string{"report/portfolio_report.json", "report/portfolio_report.md", "report/portfolio_report.html"} {
+		if _, err := os.Stat(filepath.Join(nightly, "runs", second.RunID, f)); err != nil {
+			t.Errorf("no %s", f)
+		}
+	}
+	var port struct {
+		Customers int `json:"customers"`
+		Score     struct {
+			PSI *float64 `json:"psi"`
+		} `json:"score"`
+	}
+	pdata, _ := os.ReadFile(filepath.Join(nightly, "runs", second.RunID, "report/portfolio_report.json"))
+	if err := json.Unmarshal(pdata, &port); err != nil || port.Customers != len(rows) || port.Score.PSI == nil {
+		t.Errorf("portfolio report: %d customers for %d scored rows, PSI %v (%v)", port.Customers, len(rows), port.Score.PSI, err)
+	}
 	type change struct {
 		CustomerID string `parquet:"customer_id"`
 		Change     string `parquet:"change"`

@@ -38,6 +38,15 @@ measure "train German Credit (1,000 rows x 20 vars), whole run" "< 0.1 s fitting
 measure "gen 1,000,000 customers (local Parquet)" "< 60 s, < 3 GB" \
   $BIN gen --customers 1000000 --seed 1 --out data/bench/gen1m --log-level error
 
+# Issue 2: the features job over those 1,000,000 customers (read, clean, features, publish).
+measure "features job, 1,000,000 customers (~28M repayment rows)" "< 60 s, < 3 GB" \
+  $BIN run jobs/bench/features1m.yaml --log-level error
+
+# Issue 4: the nightly run over 1,000,000 customers with a champion trained on them.
+[ -f out/bench/model1m/latest.json ] || $BIN run jobs/bench/train1m.yaml --log-level error >/dev/null
+measure "nightly run, 1,000,000 customers" "< 90 s" \
+  $BIN run jobs/bench/nightly1m.yaml --log-level error
+
 # Issue 3: train on a flat table of 1,000,000 rows x 20 variables (CSV).
 [ -f data/bench/flat1m.csv ] || ./bin/flatgen -rows 1000000 -seed 1 -out data/bench/flat1m.csv
 measure "train flat CSV 1,000,000 rows x 20 vars" "< 4 s, < 500 MB; pandas + scikit-learn 23 s, 900 MB" \

@@ -94,6 +94,10 @@ type Model struct {
 	Restart int
 	// FitRows is the number of rows the centroids were computed on (the sample).
 	FitRows int
+
+	// centres holds Centroids as one flat slice (set by Fit and New); Centroids must not
+	// be changed afterwards.
+	centres []float64
 }
 
 // New returns a model with the given centroids (all of one length), for assigning points
@@ -116,7 +120,10 @@ func New(centroids [][]float64) (*Model, error) {
 				return nil, fmt.Errorf("%w: centroid %d is not finite", ErrInput, j)
 			}
 		}
-		m.Centroids[j] = append([]float64(nil), c...)
+		m.centres = append(m.centres, c...)
+	}
+	for j := range m.Centroids {
+		m.Centroids[j] = m.centres[j*d : j*d+d : j*d+d]
 	}
 	return m, nil
 }
@@ -179,7 +186,11 @@ func (m *Model) AssignRows(labels []int32, fill func(dst []float64, lo, hi int))
 	})
 }
 
+// flat returns the centroids as one flat slice.
 func (m *Model) flat() []float64 {
+	if len(m.centres) == m.K*m.Dim {
+		return m.centres
+	}
 	cent := make([]float64, 0, m.K*m.Dim)
 	for _, c := range m.Centroids {
 		cent = append(cent, c...)
@@ -319,6 +330,7 @@ func fitSample(ctx context.Context, x, fitX []float64, d, k int, o Options) (*Mo
 	for j := range m.Centroids {
 		m.Centroids[j] = best.cent[j*d : j*d+d : j*d+d]
 	}
+	m.centres = best.cent
 	m.Sizes, m.Inertia = summarise(x, best.cent, d, k, o.Workers)
 	return m, nil
 }

@@ -147,6 +147,11 @@ func scoredFields() []arrow.Field {
 		field("model_name", str, false),
 		field("model_version", str, false),
 		field("run_id", str, false),
+		// Beyond the contract's minimum, filled by nightly runs: the service tier of the
+		// customer's segment (VIP, standard, basic) and the customer's lifecycle stage (new,
+		// active, mature, declining, dormant).
+		field("service_tier", str, true),
+		field("lifecycle", str, true),
 	}
 }
 

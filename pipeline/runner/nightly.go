@@ -22,6 +22,7 @@ import (
 	"lendscore/stages/publish"
 	"lendscore/stages/report"
 	"lendscore/stages/score"
+	"lendscore/stages/segment"
 	"lendscore/stages/warn"
 )
 
@@ -245,6 +246,51 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		return nil, err
 	}
 
+	var (
+		segModel    *segment.Model
+		segReused   bool
+		serviceTier []string
+		lifecycle   []string
+		profiles    []segment.SegmentProfile
+	)
+	err = run.Stage(ctx, "segment", func(ctx context.Context) error {
+		if prevID != "" && !spec.Segments.Refit {
+			st := run.Store()
+			if data, err := storage.ReadAll(ctx, st, prevDir.MustJoin("model", "segments.json")); err == nil {
+				if segModel, err = segment.Load(data); err != nil {
+					return fmt.Errorf("segments of %s: %w", prevDir, err)
+				}
+				segReused = true
+			}
+		}
+		if segModel == nil {
+			opts := segment.Options{Features: spec.Segments.Features, K: spec.Segments.K, KMin: spec.Segments.KMin, KMax: spec.Segments.KMax,
+				Restarts: spec.Segments.Restarts, Seed: uint64(spec.Seed), PD: scores.PD, Logger: env.Log}
+			if segModel, err = segment.Fit(ctx, fr, opts); err != nil {
+				return err
+			}
+		}
+		seg, err := segModel.Assign(fr)
+		if err != nil {
+			return err
+		}
+		copy(cur.Segment, seg)
+		segNames = make([]string, len(seg))
+		serviceTier = make([]string, len(seg))
+		for i, s := range seg {
+			segNames[i] = segModel.Name(s)
+			serviceTier[i] = segModel.Segments[s-1].Tier
+		}
+		if lifecycle, err = segModel.Lifecycle(fr); err != nil {
+			return err
+		}
+		profiles, err = segment.Profile(fr, seg, segment.Outcomes{Score: scores.Score, PD: scores.PD, Grade: scores.Grade, Lifecycle: lifecycle}, segModel)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	var changes []warn.Change
 	var port *portfolio.Report
 	var summary warn.Summary
@@ -295,6 +341,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
 		recs := publish.Records(publish.ScoredRows{IDs: cur.IDs, AsOf: asOf, Scores: scores, Warnings: cur.Warnings,
+			Segment: cur.Segment, SegName: segNames, ServiceTier: serviceTier, Lifecycle: lifecycle,
 			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
 		defer releaseAll(recs)
 		if err := writeParts(ctx, run, "scored", schemas.ScoredSchema(), recs); err != nil {
@@ -317,6 +364,16 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 			return err
 		}
 		if err := publishCleaning(ctx, run, res); err != nil {
+			return err
+		}
+		segJSON, err := segModel.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := run.WriteFile(ctx, "model/segments.json", segJSON); err != nil {
+			return err
+		}
+		if err := run.WriteJSON(ctx, "report/segments.json", map[string]any{"reused_from_previous_run": segReused, "k": segModel.K, "profiles": profiles}); err != nil {
 			return err
 		}
 		return writePortfolio(ctx, run, port)

@@ -95,6 +95,31 @@ func TestNightlyChain(t *testing.T) {
 			t.Fatalf("tier %q", r.RiskTier)
 		}
 	}
+	// Segments: every row has one; the second night reuses the first night's model; a day
+	// later (recency and tenure moved by a day) almost every customer keeps its segment. With
+	// unchanged data (the rerun below) every row is identical.
+	firstRows := readParts[crmRow](t, filepath.Join(nightly, "runs", first.RunID, "scored"))
+	firstSeg := map[string]int32{}
+	for _, r := range firstRows {
+		if r.Segment == nil || r.SegmentName == nil || *r.SegmentName == "" {
+			t.Fatalf("first night: row without a segment: %+v", r)
+		}
+		firstSeg[r.CustomerID] = *r.Segment
+	}
+	moved := 0
+	for _, r := range rows {
+		if r.Segment == nil || *r.Segment != firstSeg[r.CustomerID] {
+			moved++
+		}
+	}
+	if moved > len(rows)/100 {
+		t.Errorf("%d of %d customers changed segment between two consecutive nights", moved, len(rows))
+	}
+	m1, _ := os.ReadFile(filepath.Join(nightly, "runs", first.RunID, "model", "segments.json"))
+	m2, _ := os.ReadFile(filepath.Join(nightly, "runs", second.RunID, "model", "segments.json"))
+	if len(m1) == 0 || string(m1) != string(m2) {
+		t.Error("the second night did not carry the first night's segment model")
+	}
 	// The rerun gives the same rows (apart from the run id).
 	again := readParts[crmRow](t, filepath.Join(nightly, "runs", rerun.RunID, "scored"))
 	for i := range rows {

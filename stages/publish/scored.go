@@ -24,6 +24,9 @@ type ScoredRows struct {
 	Scores    *score.Scores
 	Segment   []int32  // nil: no segments (null)
 	SegName   []string // nil: no segments
+	// ServiceTier and Lifecycle per row; nil: null.
+	ServiceTier []string
+	Lifecycle   []string
 	// Warnings per row; nil: none for every row.
 	Warnings                   [][]string
 	Model, ModelVersion, RunID string
@@ -87,9 +90,16 @@ func Records(r ScoredRows) []arrow.Record {
 			f[12].(*array.StringBuilder).Append(r.Model)
 			f[13].(*array.StringBuilder).Append(r.ModelVersion)
 			f[14].(*array.StringBuilder).Append(r.RunID)
+			for k, col := range [][]string{r.ServiceTier, r.Lifecycle} {
+				if col != nil && col[i] != "" {
+					f[15+k].(*array.StringBuilder).Append(col[i])
+				} else {
+					f[15+k].AppendNull()
+				}
+			}
 			if r.Sample != nil {
-				f[15].(*array.StringBuilder).Append(r.Sample[i])
-				f[16].(*array.Int8Builder).Append(r.Bad[i])
+				f[17].(*array.StringBuilder).Append(r.Sample[i])
+				f[18].(*array.Int8Builder).Append(r.Bad[i])
 			}
 		}
 		out = append(out, b.NewRecord())

@@ -141,6 +141,10 @@ type Scorecard struct {
 	MaxScore int `json:"max_score"`
 }
 
+// MaxAttributes bounds the attributes of one characteristic, so that attribute indices fit in
+// a uint16 when scoring keeps them for every row.
+const MaxAttributes = 1<<16 - 1
+
 // FormatV1 identifies the scorecard.json format.
 const FormatV1 = "lendscore-scorecard/1"
 
@@ -217,6 +221,9 @@ func (c *Characteristic) prepare() error {
 	n := len(c.Attributes)
 	if n == 0 {
 		return errors.New("no attributes")
+	}
+	if n > MaxAttributes {
+		return fmt.Errorf("%d attributes, more than %d", n, MaxAttributes)
 	}
 	if c.MissingAttribute < 0 || c.MissingAttribute >= n {
 		return fmt.Errorf("missing_attribute %d out of range", c.MissingAttribute)

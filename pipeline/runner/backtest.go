@@ -299,9 +299,7 @@ func runBacktest(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 		for i := range samples {
 			samples[i] = "backtest"
 		}
-		recs := publish.Records(publish.ScoredRows{IDs: prep.IDs, AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID, Sample: samples, Bad: prep.Bad})
-		defer releaseAll(recs)
-		if err := writeParts(ctx, run, "scored", recs[0].Schema(), recs); err != nil {
+		if err := writeScored(ctx, run, publish.ScoredRows{IDs: prep.IDs, AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID, Sample: samples, Bad: prep.Bad}); err != nil {
 			return err
 		}
 		if extracts != nil {

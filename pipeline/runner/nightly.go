@@ -340,11 +340,9 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	}
 
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
-		recs := publish.Records(publish.ScoredRows{IDs: cur.IDs, AsOf: asOf, Scores: scores, Warnings: cur.Warnings,
+		if err := writeScored(ctx, run, publish.ScoredRows{IDs: cur.IDs, AsOf: asOf, Scores: scores, Warnings: cur.Warnings,
 			Segment: cur.Segment, SegName: segNames, ServiceTier: serviceTier, Lifecycle: lifecycle,
-			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
-		defer releaseAll(recs)
-		if err := writeParts(ctx, run, "scored", schemas.ScoredSchema(), recs); err != nil {
+			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID}); err != nil {
 			return err
 		}
 		st := stateRecords(cur)

@@ -21,6 +21,7 @@ import (
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
 	"lendscore/stages/ingest"
+	"lendscore/stages/publish"
 	"lendscore/stages/report"
 )
 
@@ -107,6 +108,26 @@ func recordInputs(run *pipeline.Run, name string, files []ingest.FileInfo) {
 // writeParts writes records as Parquet part files under dir inside the run and records them
 // in the manifest.
 func writeParts(ctx context.Context, run *pipeline.Run, dir string, schema *arrow.Schema, recs []arrow.Record) error {
+	return streamParts(ctx, run, dir, schema, func(write func(arrow.Record) error) error {
+		for _, r := range recs {
+			if err := write(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeScored writes the scored table batch by batch under dir/scored.
+func writeScored(ctx context.Context, run *pipeline.Run, rows publish.ScoredRows) error {
+	return streamParts(ctx, run, "scored", rows.Schema(), func(write func(arrow.Record) error) error {
+		return publish.Batches(rows, write)
+	})
+}
+
+// streamParts writes the records that produce hands to its write function as Parquet part
+// files under dir inside the run, and records them in the manifest.
+func streamParts(ctx context.Context, run *pipeline.Run, dir string, schema *arrow.Schema, produce func(write func(arrow.Record) error) error) error {
 	loc, err := run.Location(dir)
 	if err != nil {
 		return err
@@ -115,11 +136,9 @@ func writeParts(ctx context.Context, run *pipeline.Run, dir string, schema *arro
 	if err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
 	}
-	for _, r := range recs {
-		if err := pw.Write(r); err != nil {
-			pw.Abort()
-			return fmt.Errorf("%s: %w", dir, err)
-		}
+	if err := produce(pw.Write); err != nil {
+		pw.Abort()
+		return fmt.Errorf("%s: %w", dir, err)
 	}
 	files, err := pw.Close()
 	if err != nil {

@@ -131,9 +131,7 @@ func runScore(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		return nil, err
 	}
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
-		recs := publish.Records(publish.ScoredRows{IDs: pseudo.ids(ids), AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID})
-		defer releaseAll(recs)
-		if err := writeParts(ctx, run, "scored", recs[0].Schema(), recs); err != nil {
+		if err := writeScored(ctx, run, publish.ScoredRows{IDs: pseudo.ids(ids), AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID}); err != nil {
 			return err
 		}
 		q, err := frame.Quarantine(ctx, tbl, reasons)

@@ -353,9 +353,9 @@ func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prep
 		if len(idx) == 0 {
 			continue
 		}
-		smp := report.Sample{Name: name, Score: make([]float64, len(idx)), PD: make([]float64, len(idx)), Grade: make([]string, len(idx)), Bad: make([]int8, len(idx)), Attr: make([][]int, len(scores.Attr))}
+		smp := report.Sample{Name: name, Score: make([]float64, len(idx)), PD: make([]float64, len(idx)), Grade: make([]string, len(idx)), Bad: make([]int8, len(idx)), Attr: make([][]uint16, len(scores.Attr))}
 		for j := range scores.Attr {
-			smp.Attr[j] = make([]int, len(idx))
+			smp.Attr[j] = make([]uint16, len(idx))
 		}
 		for q, k := range idx {
 			smp.Score[q] = float64(scores.Score[k])
@@ -426,12 +426,10 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 	if err != nil {
 		return err
 	}
-	recs := publish.Records(publish.ScoredRows{
+	if err := writeScored(ctx, run, publish.ScoredRows{
 		IDs: pseudo.ids(prep.IDs), AsOf: asOf, AsOfDates: asOfDates, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
 		RunID: run.ID, Sample: samples, Bad: prep.Bad,
-	})
-	defer releaseAll(recs)
-	if err := writeParts(ctx, run, "scored", recs[0].Schema(), recs); err != nil {
+	}); err != nil {
 		return err
 	}
 	q, err := frame.Quarantine(ctx, tbl, prep.Reasons)

@@ -38,17 +38,34 @@ type ScoredRows struct {
 // BatchRows is the number of rows per record that Records builds.
 const BatchRows = 1 << 16
 
-// Records builds the scored table as records of at most BatchRows rows. With Sample set, the
-// schema is schemas.ScoredTrainingSchema, else schemas.ScoredSchema.
-func Records(r ScoredRows) []arrow.Record {
-	sch := schemas.ScoredSchema()
+// Schema is the schema of the scored table of r: schemas.ScoredTrainingSchema with Sample
+// set, else schemas.ScoredSchema.
+func (r ScoredRows) Schema() *arrow.Schema {
 	if r.Sample != nil {
-		sch = schemas.ScoredTrainingSchema()
+		return schemas.ScoredTrainingSchema()
 	}
+	return schemas.ScoredSchema()
+}
+
+// Records builds the whole scored table as records of at most BatchRows rows.
+func Records(r ScoredRows) []arrow.Record {
+	var out []arrow.Record
+	_ = Batches(r, func(rec arrow.Record) error {
+		rec.Retain()
+		out = append(out, rec)
+		return nil
+	})
+	return out
+}
+
+// Batches builds the scored table one record of at most BatchRows rows at a time and hands
+// each to fn, which borrows it (Retain to keep it); memory stays one batch whatever the
+// number of rows. An empty table yields one empty record.
+func Batches(r ScoredRows, fn func(arrow.Record) error) error {
+	sch := r.Schema()
 	mem := memory.DefaultAllocator
 	day := arrow.Date32FromTime(r.AsOf)
 	n := len(r.IDs)
-	var out []arrow.Record
 	for start := 0; start < n || (n == 0 && start == 0); start += BatchRows {
 		end := min(start+BatchRows, n)
 		b := array.NewRecordBuilder(mem, sch)
@@ -102,11 +119,16 @@ func Records(r ScoredRows) []arrow.Record {
 				f[18].(*array.Int8Builder).Append(r.Bad[i])
 			}
 		}
-		out = append(out, b.NewRecord())
+		rec := b.NewRecord()
 		b.Release()
+		err := fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
 		if n == 0 {
 			break
 		}
 	}
-	return out
+	return nil
 }

@@ -62,9 +62,9 @@ func syntheticRun(sc *scorecard.Scorecard, n int, seed uint64) (samples []Sample
 	maxPoints := sc.MaxPointsAll()
 	for si, name := range []string{"train", "test", "oot"} {
 		s := Sample{Name: name, Score: make([]float64, n), PD: make([]float64, n), Bad: make([]int8, n), Grade: make([]string, n),
-			Attr: make([][]int, len(sc.Characteristics))}
+			Attr: make([][]uint16, len(sc.Characteristics))}
 		for c := range s.Attr {
-			s.Attr[c] = make([]int, n)
+			s.Attr[c] = make([]uint16, n)
 		}
 		attr := make([]int, len(sc.Characteristics))
 		for k := range n {
@@ -79,7 +79,7 @@ func syntheticRun(sc *scorecard.Scorecard, n int, seed uint64) (samples []Sample
 					a++
 				}
 				attr[c] = a
-				s.Attr[c][k] = a
+				s.Attr[c][k] = uint16(a)
 			}
 			r := sc.ScoreAttributes(attr, maxPoints)
 			s.Score[k], s.PD[k], s.Grade[k] = float64(r.Score), r.PD, r.Grade

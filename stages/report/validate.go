@@ -33,7 +33,7 @@ type Sample struct {
 	// characteristic, indexed [characteristic][row] in the order of
 	// ValidationInput.Scorecard.Characteristics. Optional: the CSI of each
 	// variable needs it.
-	Attr [][]int
+	Attr [][]uint16
 }
 
 // Baseline is what a backtest compares against: the development figures as
@@ -404,7 +404,7 @@ func checkSamples(in ValidationInput) error {
 			}
 			na := len(chars[c].Attributes)
 			for k, a := range idx {
-				if a < 0 || a >= na {
+				if int(a) >= na {
 					return fmt.Errorf("validate: sample %s: attribute %d of %s at row %d is out of range [0, %d)", s.Name, a, chars[c].Name, k, na)
 				}
 			}
@@ -476,7 +476,7 @@ func reference(in ValidationInput, v *Validation) (*referenceData, error) {
 	return ref, nil
 }
 
-func attributeCounts(idx []int, attrs int) []float64 {
+func attributeCounts(idx []uint16, attrs int) []float64 {
 	counts := make([]float64, attrs)
 	for _, a := range idx {
 		counts[a]++

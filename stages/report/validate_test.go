@@ -132,7 +132,7 @@ func toyInput() ValidationInput {
 		oot = append(oot, float64(k))
 	}
 	test := toySample("test", te, 0.5, 2, 4.5, 6.5, 11, 13)
-	test.Attr = [][]int{make([]int, 20)}
+	test.Attr = [][]uint16{make([]uint16, 20)}
 	for k := 15; k < 20; k++ {
 		test.Attr[0][k] = 1
 	}
@@ -300,7 +300,7 @@ func TestValidateToy(t *testing.T) {
 // rather than with the scorecard's training counts.
 func TestValidateCSIFromReferenceSample(t *testing.T) {
 	in := toyInput()
-	in.Samples[0].Attr = [][]int{make([]int, 20)}
+	in.Samples[0].Attr = [][]uint16{make([]uint16, 20)}
 	for k := 12; k < 20; k++ {
 		in.Samples[0].Attr[0][k] = 1
 	}

@@ -22,7 +22,7 @@ type Scores struct {
 	Reasons [3][]string
 	// Attr holds, when asked for (FrameWithAttributes), the attribute index of every row per
 	// characteristic: Attr[characteristic][row]. Validation uses it for CSI.
-	Attr [][]int
+	Attr [][]uint16
 }
 
 // Len is the number of scored rows.
@@ -66,9 +66,9 @@ func scoreFrame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, r
 		out.Reasons[k] = make([]string, n)
 	}
 	if keepAttr {
-		out.Attr = make([][]int, len(cols))
+		out.Attr = make([][]uint16, len(cols))
 		for j := range out.Attr {
-			out.Attr[j] = make([]int, n)
+			out.Attr[j] = make([]uint16, n)
 		}
 	}
 	maxPoints := sc.MaxPointsAll()
@@ -99,7 +99,7 @@ func scoreFrame(ctx context.Context, sc *scorecard.Scorecard, fr *frame.Frame, r
 					}
 					if keepAttr {
 						for j, a := range attr {
-							out.Attr[j][k] = a
+							out.Attr[j][k] = uint16(a)
 						}
 					}
 					r := sc.ScoreAttributes(attr, maxPoints)

@@ -83,7 +83,7 @@ func TestFrameMatchesScorecard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ageAttr := []int{0, 1, 1, 2}        // 20, 30, 45, missing
+	ageAttr := []int{0, 1, 1, 2}      // 20, 30, 45, missing
 	houseAttr := []int{0, 1, 2, 0, 1} // rent, own, missing, unseen → rent's bin, own
 	for i := 0; i < n; i++ {
 		want := sc.ScoreAttributes([]int{ageAttr[i%4], houseAttr[i%5]}, nil)

@@ -22,6 +22,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -79,14 +80,22 @@ type Config struct {
 	MaxDelay time.Duration
 	// Match selects the requests that may get a fault; nil means every request.
 	Match func(*http.Request) bool
+	// Max bounds the number of faults injected; zero means no bound. With Rate 1 and
+	// Max 1, exactly the first eligible request fails and its retry goes through.
+	Max int
+	// Key returns the signature that a request's fault decision hangs on; nil means
+	// Signature. Set it to mask parts of requests that differ between runs of the same
+	// work, such as run ids in object keys, so that every run gets the same faults.
+	Key func(*http.Request) string
 }
 
 // Stats counts what the proxy saw and did.
 type Stats struct {
-	Requests int            // requests received
-	Faults   map[Kind]int   // faults injected, by kind
-	Held     int            // requests held by Hold
-	ByOp     map[string]int // faults injected, by operation (method and S3 operation)
+	Requests   int            // requests received
+	Operations map[string]int // requests received, by S3 operation (see Operation)
+	Faults     map[Kind]int   // faults injected, by kind
+	FaultsByOp map[string]int // faults injected, by S3 operation
+	Held       int            // requests held by Hold
 }
 
 // Total is the number of faults injected.
@@ -119,11 +128,27 @@ type Proxy struct {
 	transport *http.Transport
 	server    *http.Server
 
-	mu    sync.Mutex
-	rate  float64
-	seen  map[string]uint64 // requests per signature
-	stats Stats
-	holds []*Hold
+	mu     sync.Mutex
+	rate   float64
+	seen   map[string]uint64 // requests per signature
+	stats  Stats
+	faults []Fault
+	holds  []*Hold
+}
+
+// Fault is one fault the proxy injected.
+type Fault struct {
+	Kind      Kind
+	Operation string // see Operation
+	Signature string // the key of the decision (see Signature and Config.Key)
+	Attempt   uint64 // how many requests with the same signature came before
+}
+
+// Faults lists the faults injected so far, in the order of the requests.
+func (p *Proxy) Faults() []Fault {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Fault(nil), p.faults...)
 }
 
 // Start starts a proxy on a free port of 127.0.0.1. Stop it with Close.
@@ -158,7 +183,7 @@ func Start(cfg Config) (*Proxy, error) {
 		transport: transport,
 		rate:      cfg.Rate,
 		seen:      map[string]uint64{},
-		stats:     Stats{Faults: map[Kind]int{}, ByOp: map[string]int{}},
+		stats:     Stats{Operations: map[string]int{}, Faults: map[Kind]int{}, FaultsByOp: map[string]int{}},
 	}
 	p.proxy = &httputil.ReverseProxy{
 		// The Host header stays the proxy's: the client signed it.
@@ -205,14 +230,13 @@ func (p *Proxy) SetRate(rate float64) {
 func (p *Proxy) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := Stats{Requests: p.stats.Requests, Held: p.stats.Held, Faults: map[Kind]int{}, ByOp: map[string]int{}}
-	for k, v := range p.stats.Faults {
-		s.Faults[k] = v
+	return Stats{
+		Requests:   p.stats.Requests,
+		Operations: maps.Clone(p.stats.Operations),
+		Faults:     maps.Clone(p.stats.Faults),
+		FaultsByOp: maps.Clone(p.stats.FaultsByOp),
+		Held:       p.stats.Held,
 	}
-	for k, v := range p.stats.ByOp {
-		s.ByOp[k] = v
-	}
-	return s
 }
 
 // Hold makes the proxy hold the next request that match accepts: it is neither forwarded
@@ -263,6 +287,7 @@ func (p *Proxy) decide(r *http.Request) decision {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stats.Requests++
+	p.stats.Operations[Operation(r)]++
 	for i, h := range p.holds {
 		if h.match(r) {
 			p.holds = append(p.holds[:i:i], p.holds[i+1:]...)
@@ -275,9 +300,12 @@ func (p *Proxy) decide(r *http.Request) decision {
 		return decision{}
 	}
 	sig := Signature(r)
+	if p.cfg.Key != nil {
+		sig = p.cfg.Key(r)
+	}
 	n := p.seen[sig]
 	p.seen[sig] = n + 1
-	if p.rate <= 0 || len(p.cfg.Kinds) == 0 {
+	if p.rate <= 0 || len(p.cfg.Kinds) == 0 || (p.cfg.Max > 0 && p.stats.Total() >= p.cfg.Max) {
 		return decision{}
 	}
 	h1 := draw(p.cfg.Seed, sig, n, 1)
@@ -290,7 +318,8 @@ func (p *Proxy) decide(r *http.Request) decision {
 		d.delay = time.Duration(unit(draw(p.cfg.Seed, sig, n, 3)) * float64(p.cfg.MaxDelay))
 	}
 	p.stats.Faults[d.kind]++
-	p.stats.ByOp[Operation(r)]++
+	p.stats.FaultsByOp[Operation(r)]++
+	p.faults = append(p.faults, Fault{Kind: d.kind, Operation: Operation(r), Signature: sig, Attempt: n})
 	return d
 }
 
@@ -437,9 +466,6 @@ func s3Error(w http.ResponseWriter, r *http.Request, status int, code, msg strin
 		code, msg, xmlEscape(r.URL.Path))
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
-	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		io.WriteString(w, body)

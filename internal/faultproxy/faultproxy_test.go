@@ -226,6 +226,21 @@ func TestMatchAndSetRate(t *testing.T) {
 	}
 }
 
+func TestMax(t *testing.T) {
+	up, _ := upstream(t)
+	p := start(t, Config{Target: up.URL, Rate: 1, Max: 1, Kinds: []Kind{SlowDown}})
+	if o := do(t, http.MethodPut, p.URL+"/b/k"); o.status != 503 {
+		t.Errorf("first request got %d; want 503", o.status)
+	}
+	if o := do(t, http.MethodPut, p.URL+"/b/k"); o.status != 200 {
+		t.Errorf("retry got %d; want 200 (Max 1)", o.status)
+	}
+	f := p.Faults()
+	if len(f) != 1 || f[0] != (Fault{Kind: SlowDown, Operation: "PutObject", Signature: "PUT /b/k", Attempt: 0}) {
+		t.Errorf("faults %+v", f)
+	}
+}
+
 func TestHold(t *testing.T) {
 	up, reached := upstream(t)
 	p := start(t, Config{Target: up.URL})

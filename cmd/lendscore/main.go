@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -43,19 +44,33 @@ global flags (any position): --log-format text|json, --log-level debug|info|warn
 `
 
 func main() {
-	// LENDSCORE_CPUPROFILE=file writes a CPU profile of the whole command (for `go tool
-	// pprof`), a debugging aid for performance work.
+	os.Exit(mainCode())
+}
+
+func mainCode() int {
+	// LENDSCORE_CPUPROFILE=file writes a CPU profile of the whole command and
+	// LENDSCORE_MEMPROFILE=file an allocation profile (for `go tool pprof`): debugging aids
+	// for performance work.
+	if p := os.Getenv("LENDSCORE_MEMPROFILE"); p != "" {
+		runtime.MemProfileRate = 512 * 1024
+		defer func() {
+			if f, err := os.Create(p); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if p := os.Getenv("LENDSCORE_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
 				code := run(os.Args[1:], os.Stdout, os.Stderr)
 				pprof.StopCPUProfile()
 				f.Close()
-				os.Exit(code)
+				return code
 			}
 		}
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
 // run executes the command line and returns the exit status.

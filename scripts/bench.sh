@@ -9,6 +9,7 @@ BIN=./bin/lendscore
 OUT=docs/BENCHMARKS.md
 mkdir -p data/bench out/bench
 rows=()
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # measure NAME TARGET CMD...: runs CMD RUNS times and appends a table row.
 measure() {
@@ -61,6 +62,7 @@ micro=$(go test -run '^$' -bench . -benchtime 3x ./models/... ./stages/train ./s
   echo "Written by \`make bench\` ($(date -u +%Y-%m-%d)); machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB,"
   echo "$(go version | cut -d' ' -f3), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo "Each figure is the median wall time of $RUNS runs of the real command, with peak RSS."
+  echo "Load average when the run started: $load_start (other work on the machine inflates wall times)."
   echo
   echo "| what | median time | peak RSS | target / reference |"
   echo "|---|---|---|---|"

@@ -134,29 +134,58 @@ type chunk struct {
 	injected faultCounts
 	expected faultCounts
 	signal   Signal
+	shocked  []int64 // indices of the shocked customers, ascending
 }
 
 // sim generates customers one at a time. It holds the random streams and scratch space of
 // one worker; each customer reseeds the streams from (seed, customer index), so customers
 // can be generated in any order, on any number of workers, with the same result.
+//
+// A customer's randomness comes from several streams, each consumed in date order by one
+// process: the traits of the customer and its loans (a fixed number of draws), the arrears
+// episodes (month after month), each loan's payments (instalment after instalment), the
+// CRM contacts (one after another in time), the shock, and the faults of the customer row,
+// of each loan row, of each loan's repayments and of the interactions. A later extract
+// date only makes the processes run longer, so every row dated up to an earlier extract
+// date comes out the same (see "Extracts over time" in the package documentation).
 type sim struct {
-	w         *world
-	pcg, fpcg rand.PCG
-	r, f      *rand.Rand // content and faults
-	cure      []int32
-	starts    []int
-	contacts  []contact
-	ch        *chunk
-	idBuf     []byte
+	w                                  *world
+	key                                uint64 // the current customer's seed
+	pcg, apcg, lpcg, ipcg, spcg, fpcg  rand.PCG
+	r, arrears, pay, contact, shock, f *rand.Rand
+	cure                               []int32
+	episodes                           []episode
+	contacts                           []contact
+	loans                              []loan
+	ch                                 *chunk
+	idBuf                              []byte
 	// signal flags of the current customer
 	active, bad, lateAtObs bool
+	// the current customer as the extract sees it
+	stressed bool    // in arrears at the extract date, unpaid: revolving lines maxed out
+	shocked  bool    // hit by a visible shock
+	shockUse float64 // share of each revolving limit drawn after the shock
 }
 
 func newSim(w *world) *sim {
 	s := &sim{w: w, cure: make([]int32, w.months)}
-	s.r, s.f = rand.New(&s.pcg), rand.New(&s.fpcg)
+	s.r, s.arrears, s.pay = rand.New(&s.pcg), rand.New(&s.apcg), rand.New(&s.lpcg)
+	s.contact, s.shock, s.f = rand.New(&s.ipcg), rand.New(&s.spcg), rand.New(&s.fpcg)
 	return s
 }
+
+// Stream tags: each seeds one stream of a customer (see sim). Loan streams add the loan's
+// sequence number (1–4) to their tag.
+const (
+	tagArrears = 1 + iota
+	tagContacts
+	tagShock
+	tagCustomerFault
+	tagContactFaults
+	tagPayments        = 16
+	tagLoanFault       = 32
+	tagRepaymentFaults = 48
+)
 
 // splitmix64 is a bijective 64-bit mixer, used to derive well-separated stream seeds.
 func splitmix64(x uint64) uint64 {
@@ -166,10 +195,24 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
+// reseed starts customer idx: its key and its traits stream.
 func (s *sim) reseed(idx int64) {
 	a := splitmix64(s.w.cfg.Seed ^ splitmix64(uint64(idx)))
+	s.key = a
 	s.pcg.Seed(a, splitmix64(a))
-	s.fpcg.Seed(splitmix64(a^0x5eed), splitmix64(a+0xfa17))
+}
+
+// seed starts the current customer's stream with the given tag in p.
+func (s *sim) seed(p *rand.PCG, tag uint64) {
+	k := splitmix64(s.key + tag*0xd1b54a32d192ed03)
+	p.Seed(k, splitmix64(k^0xa0761d6478bd642f))
+}
+
+// seedFaults starts the fault stream with the given tag; clean extracts draw no faults.
+func (s *sim) seedFaults(tag uint64) {
+	if s.w.dirty {
+		s.seed(&s.fpcg, tag)
+	}
 }
 
 // generate returns the chunk of customers [first, end).
@@ -208,8 +251,25 @@ func (s *sim) customer(idx int64) {
 	s.reseed(idx)
 	w := s.w
 	c := w.newCustomer(s.r, idx)
-	s.starts = w.arrears(s.r, &c, s.cure, s.starts)
+	nLoans := 1 + weighted{nil, loanCounts}.pick(s.r)
+	s.loans = s.loans[:0]
+	for seq := 1; seq <= nLoans; seq++ {
+		s.loans = append(s.loans, s.newLoan(&c, seq))
+	}
+	if c.onboard > w.asOf {
+		return // not a customer yet
+	}
+	s.seed(&s.apcg, tagArrears)
+	s.episodes = w.arrears(s.arrears, &c, s.cure, s.episodes)
+	s.stressed = s.cure[w.months-1] > w.asOf
+	s.shocked = w.shock && c.onboard < w.shockDay && w.shocked(idx)
+	if s.shocked {
+		s.ch.shocked = append(s.ch.shocked, idx)
+		s.seed(&s.spcg, tagShock)
+		s.shockUse = 0.95 + 0.05*s.shock.Float64()
+	}
 
+	s.seedFaults(tagCustomerFault)
 	kind := fault(s.f, w.cfg.DirtyRate, numCustomerFaults)
 	s.customerRow(&c, kind)
 	if kind == cDuplicate {
@@ -221,9 +281,10 @@ func (s *sim) customer(idx int64) {
 	refused := kind != noFault && kind != cDuplicate
 
 	s.active, s.bad, s.lateAtObs = false, false, false
-	nLoans := 1 + weighted{nil, loanCounts}.pick(s.r)
-	for seq := 1; seq <= nLoans; seq++ {
-		s.loan(&c, seq, refused)
+	for i := range s.loans {
+		if l := &s.loans[i]; l.orig <= w.asOf {
+			s.loan(&c, l, refused)
+		}
 	}
 	s.interactions(&c, refused)
 	if s.active && !s.lateAtObs {
@@ -309,14 +370,22 @@ func (s *sim) customerRow(c *customer, kind int) {
 
 // loan is one simulated loan.
 type loan struct {
-	custIdx                                int64
-	seq                                    int
-	product, purpose, collateral, repay    string
-	principal, rate, limit, balance, drawn float64
-	orig, maturity                         int32
-	origMonth, term, dom                   int // term 0: revolving without maturity
-	payment                                float64
+	custIdx                             int64
+	seq                                 int
+	product, purpose, collateral, repay string
+	principal, rate, limit, drawn       float64
+	orig, maturity                      int32
+	origMonth, term, dom                int // term 0: revolving without maturity
+	payment                             float64
+	// balance at the extract date
+	balance float64
+	// values of the loan row's fault, drawn with its kind
+	negBalance   float64 // added to the balance of a negative_amount:balance fault
+	maturityBack int32   // days the maturity of a date_order fault lies before origination
 }
+
+// revolving reports whether the loan is a line the customer draws on.
+func (l *loan) revolving() bool { return l.product == "credit_card" || l.repay == "bullet" }
 
 // Products by customer type, with purposes, collateral weights (credit, mortgage,
 // guarantee), term range in months and base rate.
@@ -367,9 +436,10 @@ func (s *sim) newLoan(c *customer, seq int) loan {
 		l.term = p.termMin + p.termStep*r.IntN((p.termMax-p.termMin)/p.termStep+1)
 	}
 	// Origination: after onboarding, within the eight years before the history or the
-	// history itself, at least three weeks before the extract date.
+	// period itself, at least three weeks before its end. Loans originated after the
+	// extract date are not in the extract yet.
 	lo := max(c.onboard, dayIn(w.histFirst-96, 1))
-	hi := w.asOf - 20
+	hi := w.ref - 20
 	if lo < hi {
 		l.orig = lo + int32(r.IntN(int(hi-lo)))
 	} else {
@@ -400,14 +470,10 @@ func (s *sim) newLoan(c *customer, seq int) loan {
 	l.rate = math.Round(clamp(p.rate+0.012*c.risk+0.008*r.NormFloat64(), 0.01, 0.36)*1e4) / 1e4
 	l.limit = l.principal
 	util := sigmoid(0.2 + 1.3*c.stress + 0.6*r.NormFloat64())
-	if k := w.months - 1; s.cure[k] == unpaid {
-		util = math.Max(util, 0.95)
-	}
 	l.drawn = round2(l.limit * util)
 	i := l.rate / 12
 	switch {
 	case p.name == "credit_card":
-		l.balance = l.drawn
 		l.payment = math.Max(25, round2(0.05*l.drawn))
 	case p.bullet:
 		l.payment = math.Max(1, round2(l.drawn*i))
@@ -427,11 +493,21 @@ func (l *loan) outstanding(paid int) float64 {
 	return round2(l.principal * (g - math.Pow(1+i, float64(paid))) / (g - 1))
 }
 
-func (s *sim) loan(c *customer, seq int, customerRefused bool) {
+// loan writes a loan originated by the extract date, its repayments and its balance then.
+func (s *sim) loan(c *customer, l *loan, customerRefused bool) {
 	w := s.w
-	l := s.newLoan(c, seq)
+	s.seedFaults(tagLoanFault + uint64(l.seq))
 	kind := fault(s.f, w.cfg.DirtyRate, numLoanFaults)
+	switch kind {
+	case lNegBalance:
+		l.negBalance = 1 + 1000*s.f.Float64()
+	case lMaturityFirst:
+		l.maturityBack = 1 + int32(s.f.IntN(3650))
+	}
 	refused := customerRefused || (kind != noFault && kind != lDuplicate)
+	s.seedFaults(tagRepaymentFaults + uint64(l.seq))
+	s.seed(&s.lpcg, tagPayments+uint64(l.seq))
+	shockFrom := w.shockDay - ShockLookbackDays
 
 	// Instalments: month j = 1.. after origination, those due within the history.
 	last := w.asOfMonth - l.origMonth
@@ -440,7 +516,7 @@ func (s *sim) loan(c *customer, seq int, customerRefused bool) {
 	}
 	first := max(1, w.histFirst-l.origMonth)
 	paidCount := first - 1 // instalments before the history were paid
-	unpaidAtEnd := false
+	repaid := false        // the final instalment of a bullet loan is paid
 	lateP := sigmoid(lateIntercept + 0.8*c.risk)
 	for j := first; j <= last; j++ {
 		mon := l.origMonth + j
@@ -451,38 +527,49 @@ func (s *sim) loan(c *customer, seq int, customerRefused bool) {
 		var paid int32
 		if cd := s.cure[mon-w.histFirst]; cd != 0 {
 			paid = cd
-		} else if s.r.Float64() < lateP {
-			paid = due + 1 + int32(s.r.IntN(25))
+		} else if s.pay.Float64() < lateP {
+			paid = due + 1 + int32(s.pay.IntN(25))
 		} else {
-			paid = due - int32(s.r.IntN(6))
+			paid = due - int32(s.pay.IntN(6))
+		}
+		if s.shocked && (due >= shockFrom || paid >= w.shockDay) {
+			paid = unpaid
 		}
 		if paid > w.asOf {
 			paid = unpaid
 		}
 		if paid != unpaid {
 			paidCount++
-		} else {
-			unpaidAtEnd = true
 		}
 		amount := l.payment
 		if l.repay == "bullet" && j == l.term {
 			amount = round2(amount + l.drawn)
+			repaid = paid != unpaid
 		}
 		s.track(due, paid)
-		s.repayment(&l, due, amount, paid, refused)
+		s.repayment(l, due, amount, paid, refused)
 	}
 	switch {
 	case l.product == "credit_card":
+		l.balance = l.drawn
 	case l.repay == "bullet":
-		if last < l.term || unpaidAtEnd {
+		if !repaid {
 			l.balance = l.drawn
 		}
 	default:
 		l.balance = l.outstanding(paidCount)
 	}
-	s.loanRow(&l, kind)
+	if l.revolving() && l.balance > 0 {
+		if s.stressed {
+			l.balance = math.Max(l.balance, round2(0.95*l.limit))
+		}
+		if s.shocked {
+			l.balance = math.Max(l.balance, round2(s.shockUse*l.limit))
+		}
+	}
+	s.loanRow(l, kind)
 	if kind == lDuplicate {
-		s.loanRow(&l, noFault)
+		s.loanRow(l, noFault)
 		s.quarantined(schemas.Loans, loanReasons[kind], true)
 	} else if kind != noFault {
 		s.quarantined(schemas.Loans, loanReasons[kind], true)
@@ -508,7 +595,7 @@ func (s *sim) track(due, paid int32) {
 }
 
 func (s *sim) loanRow(l *loan, kind int) {
-	lc, f := &s.ch.loans, s.f
+	lc := &s.ch.loans
 	if kind == lNullID {
 		lc.id.addNull()
 	} else {
@@ -548,7 +635,7 @@ func (s *sim) loanRow(l *loan, kind int) {
 		lc.limit.add(l.limit)
 	}
 	if kind == lNegBalance {
-		lc.balance.add(-round2(l.balance + 1 + 1000*f.Float64()))
+		lc.balance.add(-round2(l.balance + l.negBalance))
 	} else {
 		lc.balance.add(l.balance)
 	}
@@ -559,7 +646,7 @@ func (s *sim) loanRow(l *loan, kind int) {
 	}
 	switch {
 	case kind == lMaturityFirst:
-		lc.maturity.add(l.orig - 1 - int32(f.IntN(3650)))
+		lc.maturity.add(l.orig - l.maturityBack)
 	case l.term == 0:
 		lc.maturity.addNull()
 	default:
@@ -656,16 +743,24 @@ var (
 	contactWeight = []float64{0.35, 0.07, 0.20, 0.18, 0.20}
 )
 
+// contactsPerDay is the rate of a customer's ordinary CRM contacts (2.2 over three years),
+// raised for riskier customers.
+const contactsPerDay = 2.2 / (3 * 365.25)
+
+// interactions writes the customer's CRM contacts from the start of the history (or
+// onboarding) to the extract date: ordinary contacts, a Poisson process drawn one contact
+// after another; collection calls of arrears episodes; the complaint of a shock.
 func (s *sim) interactions(c *customer, customerRefused bool) {
-	w, r := s.w, s.r
-	start := max(c.onboard, dayIn(w.histFirst, 1))
-	span := int64(w.asOf+1-start) * msPerDay
-	frac := float64(w.asOf+1-start) / float64(w.asOf+1-dayIn(w.histFirst, 1))
-	n := poisson(r, 2.2*frac*(1+0.15*math.Max(0, c.risk)))
+	w := s.w
+	s.seed(&s.ipcg, tagContacts)
+	r := s.contact
+	start := max(c.onboard, w.histStart)
+	rate := contactsPerDay * (1 + 0.15*math.Max(0, c.risk))
 	// Riskier customers complain more; the complaint share rises with the latent risk.
-	weights := append([]float64(nil), contactWeight...)
+	var weights [5]float64
+	copy(weights[:], contactWeight)
 	weights[1] *= math.Exp(0.6 * c.risk)
-	kinds := weighted{contactKinds, weights}
+	kinds := weighted{contactKinds, weights[:]}
 	chans := channelsMid
 	switch {
 	case c.corporate:
@@ -676,8 +771,13 @@ func (s *sim) interactions(c *customer, customerRefused bool) {
 		chans = channelsOld
 	}
 	s.contacts = s.contacts[:0]
-	for range n {
-		ct := contact{ts: int64(start)*msPerDay + r.Int64N(span), resolved: -1}
+	first, end := int64(start)*msPerDay, int64(w.asOf+1)*msPerDay
+	for x := r.ExpFloat64() / rate; ; x += r.ExpFloat64() / rate {
+		ts := first + int64(x*msPerDay)
+		if ts >= end {
+			break
+		}
+		ct := contact{ts: ts, resolved: -1}
 		k := kinds.pick(r)
 		ct.kind = contactKinds[k]
 		ct.channel = channels[chans.pick(r)]
@@ -694,19 +794,20 @@ func (s *sim) interactions(c *customer, customerRefused bool) {
 		s.contacts = append(s.contacts, ct)
 	}
 	// Arrears bring collection calls and complaints.
-	for _, mon := range s.starts {
-		if r.Float64() >= 0.35 {
+	for _, e := range s.episodes {
+		if !e.call || e.callDay < start || e.callDay > w.asOf {
 			continue
 		}
-		d := dayIn(mon, 1+r.IntN(28))
-		if d < start || d > w.asOf {
-			continue
-		}
-		ct := contact{ts: int64(d)*msPerDay + r.Int64N(msPerDay), channel: "phone", kind: "inquiry"}
-		if r.Float64() < 0.4 {
+		ct := contact{ts: int64(e.callDay)*msPerDay + e.callMS, channel: "phone", kind: "inquiry", resolved: b2i(e.resolved)}
+		if e.complaint {
 			ct.kind = "complaint"
 		}
-		ct.resolved = b2i(r.Float64() < 0.5)
+		s.contacts = append(s.contacts, ct)
+	}
+	// The shock's complaint, in office hours on its day.
+	if s.shocked && w.shockDay >= start {
+		ct := contact{ts: int64(w.shockDay)*msPerDay + 8*3_600_000 + s.shock.Int64N(10*3_600_000),
+			kind: "complaint", channel: channels[chans.pick(s.shock)], satisfaction: 1, resolved: 0}
 		s.contacts = append(s.contacts, ct)
 	}
 	// Insertion sort by time: a handful of contacts per customer.
@@ -716,6 +817,7 @@ func (s *sim) interactions(c *customer, customerRefused bool) {
 			cs[j], cs[j-1] = cs[j-1], cs[j]
 		}
 	}
+	s.seedFaults(tagContactFaults)
 	for i := range cs {
 		kind := fault(s.f, w.cfg.DirtyRate, numInteractionFaults)
 		s.interactionRow(c, &cs[i], kind)

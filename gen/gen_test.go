@@ -50,7 +50,8 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 
 func TestGenerateIsDeterministic(t *testing.T) {
 	for _, rate := range []float64{0, 0.05} {
-		base := gen.Config{Customers: 2500, Seed: 7, DirtyRate: rate, CustomersPerPart: 1000}
+		base := gen.Config{Customers: 2500, Seed: 7, DirtyRate: rate, CustomersPerPart: 1000,
+			Shock: gen.Shock{From: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Share: 0.1}}
 		a, b := base, base
 		a.Parallelism, b.Parallelism = 1, 3
 		da, db := t.TempDir(), t.TempDir()
@@ -489,6 +490,13 @@ func TestGenerateRejectsBadConfig(t *testing.T) {
 		{gen.Config{Customers: 10, DirtyRate: 0.5}, "dirty rate 0.5"},
 		{gen.Config{Customers: 10, DirtyRate: math.NaN()}, "dirty rate NaN"},
 		{gen.Config{Customers: 10, Drift: gen.Drift{Strength: 1}}, "drift"},
+		{gen.Config{Customers: 10, Shock: gen.Shock{Share: 0.1}}, "shock: a share needs a from date"},
+		{gen.Config{Customers: 10, Shock: gen.Shock{From: gen.DefaultAsOf, Share: 1.5}}, "shock share 1.5"},
+		{gen.Config{Customers: 10, Shock: gen.Shock{From: gen.DefaultAsOf, Share: math.NaN()}}, "shock share NaN"},
+		{gen.Config{Customers: 10, Shock: gen.Shock{From: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}}, "shock from 1900-01-01"},
+		{gen.Config{Customers: 10, HistoryStart: time.Date(2024, 7, 2, 0, 0, 0, 0, time.UTC)}, "history start 2024-07-02: want the first day of a month"},
+		{gen.Config{Customers: 10, HistoryStart: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}, "history start 2026-07-01: after as-of 2026-06-30"},
+		{gen.Config{Customers: 10, HistoryStart: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)}, "at most 600 months"},
 	} {
 		_, err := gen.Generate(context.Background(), storage.NewStores(storage.Options{}), storage.MustParse(t.TempDir()), c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -100,6 +100,12 @@ func Generate(ctx context.Context, stores *storage.Stores, out storage.Location,
 		expected.merge(p.expected)
 		sum.Signal.Customers += p.signal.Customers
 		sum.Signal.Bads += p.signal.Bads
+		sum.Shocked.Count += p.shockedCount
+		for _, idx := range p.shocked {
+			if len(sum.Shocked.IDs) < MaxShockedIDs {
+				sum.Shocked.IDs = append(sum.Shocked.IDs, string(appendID(nil, 'C', idx+1, 8)))
+			}
+		}
 	}
 	if sum.Signal.Customers > 0 {
 		sum.Signal.BadRate = float64(sum.Signal.Bads) / float64(sum.Signal.Customers)
@@ -142,6 +148,8 @@ type partResult struct {
 	files              map[string]string
 	injected, expected faultCounts
 	signal             Signal
+	shockedCount       int64
+	shocked            []int64 // the first MaxShockedIDs shocked customers' indices
 }
 
 func partName(p int) string { return fmt.Sprintf("part-%05d.parquet", p) }
@@ -199,6 +207,8 @@ func writePart(ctx context.Context, st storage.Store, out storage.Location, s *s
 		res.expected.merge(ch.expected)
 		res.signal.Customers += ch.signal.Customers
 		res.signal.Bads += ch.signal.Bads
+		res.shockedCount += int64(len(ch.shocked))
+		res.shocked = append(res.shocked, ch.shocked[:min(len(ch.shocked), MaxShockedIDs-len(res.shocked))]...)
 	}
 	for i, pw := range writers {
 		if err := pw.commit(); err != nil {

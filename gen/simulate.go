@@ -6,30 +6,48 @@ import (
 )
 
 // world holds what every customer's simulation shares: the calendar and the knobs.
+//
+// The simulated world is fixed by the Config without AsOf: the period of Months calendar
+// months from HistoryStart, whose last day (ref) anchors onboarding, ages and
+// originations. AsOf only chooses how much of it the extract shows.
 type world struct {
 	cfg       Config
 	dirty     bool
 	asOf      int32 // date32
 	asOfMonth int   // month number of asOf
 	histFirst int   // first month number of the history
-	months    int
+	histStart int32 // its first day
+	ref       int32 // last day of the simulated period
+	months    int   // months simulated: histFirst to asOfMonth
 	obs       int32 // observation date of the planted signal: asOf minus 12 months
 
 	driftStrength float64
 	driftDay      int32 // first day of the drift
 	driftMonth    int   // its month number
+
+	shock      bool    // the shock is visible: its share is positive and From ≤ asOf
+	shockShare float64 // Config.Shock.Share
+	shockDay   int32   // Config.Shock.From
 }
 
 func newWorld(cfg Config) *world {
-	w := &world{cfg: cfg, dirty: cfg.DirtyRate > 0, months: cfg.Months}
+	w := &world{cfg: cfg, dirty: cfg.DirtyRate > 0}
 	w.asOf = dateOf(cfg.AsOf)
 	w.asOfMonth = monthOf(w.asOf)
-	w.histFirst = w.asOfMonth - cfg.Months + 1
+	w.histStart = dateOf(cfg.HistoryStart)
+	w.histFirst = monthOf(w.histStart)
+	w.ref = dayIn(w.histFirst+cfg.Months, 1) - 1
+	w.months = w.asOfMonth - w.histFirst + 1
 	w.obs = dateOf(cfg.AsOf.AddDate(-1, 0, 0))
 	if cfg.Drift.Strength != 0 {
 		w.driftStrength = cfg.Drift.Strength
 		w.driftDay = dateOf(cfg.Drift.Start)
 		w.driftMonth = monthOf(w.driftDay)
+	}
+	if cfg.Shock.Share > 0 {
+		w.shockShare = cfg.Shock.Share
+		w.shockDay = dateOf(cfg.Shock.From)
+		w.shock = w.shockDay <= w.asOf
 	}
 	return w
 }
@@ -133,19 +151,17 @@ func (w *world) newCustomer(r *rand.Rand, idx int64) customer {
 	c.region = regions.pick(r)
 	c.stress = r.NormFloat64()
 	noise := 0.5 * r.NormFloat64()
-	// Onboarding: uniform over the 15 years before the extract date.
-	c.onboard = w.asOf - 1 - int32(r.IntN(15*365))
+	// Onboarding: uniform over the 15 years before the end of the period.
+	c.onboard = w.ref - 1 - int32(r.IntN(15*365))
 	drifted := w.driftStrength != 0 && c.onboard >= w.driftDay
 	if c.corporate {
 		c.industry = industries.pick(r)
 		c.employees = int32(clamp(math.Round(math.Exp(math.Log(12)+1.2*r.NormFloat64())), 1, 50000))
 		years := 0.5 + 40*math.Pow(r.Float64(), 1.6)
-		c.established = w.asOf - int32(years*365.25)
+		c.established = w.ref - int32(years*365.25)
 		if c.onboard < c.established {
-			c.onboard = c.established + int32(r.IntN(365))
-			if c.onboard >= w.asOf {
-				c.onboard = w.asOf - 1
-			}
+			// Within a year of establishment, before the end of the period (≥ 182 days).
+			c.onboard = c.established + int32(r.IntN(int(min(365, w.ref-c.established))))
 		}
 		z := 0.5 * r.NormFloat64()
 		if drifted {
@@ -166,12 +182,10 @@ func (w *world) newCustomer(r *rand.Rand, idx int64) customer {
 		c.risk = industryRisk[c.industry] + sizeRisk + ageRisk - 0.35*z/0.5 + regionRisk[c.region]
 	} else {
 		c.age = clamp(44+13*r.NormFloat64(), 19, 80)
-		c.birth = w.asOf - int32(c.age*365.25)
+		c.birth = w.ref - int32(c.age*365.25)
 		if adult := c.birth + 18*366; c.onboard < adult {
-			c.onboard = adult + int32(r.IntN(365))
-			if c.onboard >= w.asOf {
-				c.onboard = w.asOf - 1
-			}
+			// Within a year of coming of age, before the end of the period (≥ 351 days).
+			c.onboard = adult + int32(r.IntN(int(min(365, w.ref-adult))))
 		}
 		if r.IntN(2) == 0 {
 			c.gender = "F"
@@ -222,34 +236,57 @@ func (w *world) driftLogit(mon int) float64 {
 // unpaid marks an instalment that is still unpaid at the extract date.
 const unpaid = math.MaxInt32
 
-// arrears simulates the customer's arrears episodes over the history. It fills cure (one
-// entry per history month): 0 for a normal month, otherwise the date on which the
-// instalments due that month are paid (unpaid when the arrears last past the extract date).
-// It returns the month numbers at which episodes start, for the CRM contacts they cause.
-func (w *world) arrears(r *rand.Rand, c *customer, cure []int32, starts []int) []int {
+// episode is one arrears episode: its first month and the collection contact it may cause.
+type episode struct {
+	month     int
+	call      bool  // the bank calls (or is called)
+	callDay   int32 // on this day of the first month
+	callMS    int64 // at this time of day
+	complaint bool  // the call is a complaint rather than an inquiry
+	resolved  bool
+}
+
+// arrears simulates the customer's arrears episodes over the months of the history up to
+// the month of the extract date, from the customer's own arrears stream r. It fills cure
+// (one entry per month): 0 for a normal month, otherwise the date on which the instalments
+// due that month are paid, which may lie after the extract date (still unpaid then). It
+// returns the episodes, for the CRM contacts they cause. Every draw is made whatever the
+// extract date, month after month, so a later extract date only adds months at the end.
+func (w *world) arrears(r *rand.Rand, c *customer, cure []int32, eps []episode) []episode {
 	clear(cure)
-	starts = starts[:0]
+	eps = eps[:0]
 	for k := 0; k < w.months; {
 		mon := w.histFirst + k
 		if r.Float64() >= sigmoid(hazardIntercept+c.risk+w.driftLogit(mon)) {
 			k++
 			continue
 		}
-		starts = append(starts, mon)
 		n := 1
 		for r.Float64() >= cureProb[min(n, len(cureProb))-1] {
 			n++
 		}
-		day := unpaid
-		if cm := mon + n; cm <= w.asOfMonth {
-			if d := dayIn(cm, 1+r.IntN(28)); d <= w.asOf {
-				day = int(d)
-			}
-		}
+		day := dayIn(mon+n, 1+r.IntN(28))
+		e := episode{month: mon, call: r.Float64() < 0.35, callDay: dayIn(mon, 1+r.IntN(28)), callMS: r.Int64N(msPerDay)}
+		e.complaint = r.Float64() < 0.4
+		e.resolved = r.Float64() < 0.5
+		eps = append(eps, e)
 		for j := k; j < k+n && j < w.months; j++ {
-			cure[j] = int32(day)
+			cure[j] = day
 		}
 		k += n + 1
 	}
-	return starts
+	return eps
 }
+
+// shocked reports whether Config.Shock selects customer idx: a uniform draw from (Seed,
+// idx) alone, below the share.
+func (w *world) shocked(idx int64) bool {
+	if w.shockShare == 0 {
+		return false
+	}
+	h := splitmix64(w.cfg.Seed ^ splitmix64(uint64(idx)^shockSelectTag))
+	return float64(h>>11)/(1<<53) < w.shockShare
+}
+
+// shockSelectTag separates the shock's selection from every random stream.
+const shockSelectTag = 0x5ec0_c0de_5ec0_c0de

@@ -83,6 +83,9 @@ func (e *environment) cmdGen(ctx context.Context, args []string) error {
 	asOf := fs.String("as-of", "", "end of the history YYYY-MM-DD (default 2026-06-30)")
 	drift := fs.Float64("drift", 0, "strength of the population and risk drift (0: none)")
 	driftFrom := fs.String("drift-from", "", "first date of the drift YYYY-MM-DD (default 12 months before --as-of)")
+	historyStart := fs.String("history-start", "", "first day of the history, the first of a month YYYY-MM-01 (default: the history ends with the month of --as-of); pin it for a series of extracts across a month end")
+	shockShare := fs.Float64("shock-share", 0, "share of customers hit by a shock: from --shock-from they stop paying, max out revolving lines and complain (0: none)")
+	shockFrom := fs.String("shock-from", "", "day of the shock YYYY-MM-DD (default --as-of); extracts as of earlier days do not show it")
 	endpoint := fs.String("endpoint", "", "S3 endpoint (default: AWS_ENDPOINT_URL_S3)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -116,6 +119,28 @@ func (e *environment) cmdGen(ctx context.Context, args []string) error {
 			}
 		}
 	}
+	if *historyStart != "" {
+		if cfg.HistoryStart, err = time.Parse(time.DateOnly, *historyStart); err != nil {
+			return usagef("gen: --history-start %q is not a date YYYY-MM-DD", *historyStart)
+		}
+		if cfg.HistoryStart.Day() != 1 {
+			return usagef("gen: --history-start %s: want the first day of a month", *historyStart)
+		}
+	}
+	if *shockFrom != "" && *shockShare == 0 {
+		return usagef("gen: --shock-from needs a --shock-share")
+	}
+	if *shockShare != 0 {
+		cfg.Shock = gen.Shock{Share: *shockShare, From: cfg.AsOf}
+		if cfg.Shock.From.IsZero() {
+			cfg.Shock.From = gen.DefaultAsOf
+		}
+		if *shockFrom != "" {
+			if cfg.Shock.From, err = time.Parse(time.DateOnly, *shockFrom); err != nil {
+				return usagef("gen: --shock-from %q is not a date YYYY-MM-DD", *shockFrom)
+			}
+		}
+	}
 	switch {
 	case *customers < 1:
 		return usagef("gen: --customers %d: want 1 or more", *customers)
@@ -123,6 +148,8 @@ func (e *environment) cmdGen(ctx context.Context, args []string) error {
 		return usagef("gen: --dirty-rate %g: want 0 ≤ rate < 0.5", *dirty)
 	case *months < 0:
 		return usagef("gen: --months %d: want a positive number", *months)
+	case !(*shockShare >= 0 && *shockShare <= 1):
+		return usagef("gen: --shock-share %g: want 0 ≤ share ≤ 1", *shockShare)
 	}
 	stores := storage.NewStores(storage.Options{Endpoint: *endpoint})
 	start := time.Now()
@@ -134,6 +161,9 @@ func (e *environment) cmdGen(ctx context.Context, args []string) error {
 		"repayments", sum.Rows["repayments"], "interactions", sum.Rows["interactions"], "seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
 	fmt.Fprintf(e.stdout, "wrote %d customers, %d loans, %d repayments, %d interactions to %s\n",
 		sum.Rows["customers"], sum.Rows["loans"], sum.Rows["repayments"], sum.Rows["interactions"], loc)
+	if sum.Shocked.Count > 0 {
+		fmt.Fprintf(e.stdout, "shocked %d customers on %s (listed in %s)\n", sum.Shocked.Count, cfg.Shock.From.Format(time.DateOnly), gen.AnswerKeyName)
+	}
 	return nil
 }
 

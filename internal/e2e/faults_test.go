@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"lendscore/internal/faultproxy"
@@ -36,6 +35,7 @@ var faultSeeds = []uint64{1, 2, 3, 5, 6}
 // requires exit status 1, a message naming the stage and the location, latest.json
 // unchanged, no new manifest, and no multipart upload left open.
 func TestObjectStoreFaults(t *testing.T) {
+	t.Parallel()
 	w := newS3World(t)
 	direct := w.env(t, w.srv.Endpoint)
 	dir := t.TempDir()
@@ -50,60 +50,73 @@ func TestObjectStoreFaults(t *testing.T) {
 		{name: "features", spec: writeFile(t, dir, "features.yaml", relationalSpec("features", extracts, "unset", "")), seeds: faultSeeds},
 		{name: "train-multipart", spec: writeFile(t, dir, "big.yaml", trainSpec("big", w.url("in/big.csv"), "customer_id", "unset")), seeds: faultSeeds[:2], heavy: true},
 	}
-	runJob := func(t *testing.T, env []string, job faultJob, out string) result {
-		return lendscore(t, env, "run", job.spec, "--set", "output="+w.url(out), "--log-level", "debug")
+	startJob := func(t *testing.T, env []string, job faultJob, out string) *process {
+		return start(t, env, "run", job.spec, "--set", "output="+w.url(out), "--log-level", "debug")
 	}
 
-	var (
-		mu     sync.Mutex
-		all    = map[faultproxy.Kind]int{}
-		perJob = map[string]int{}
-	)
+	// Every run at 10% — and the fault-free reference of each job — at once: they spend
+	// most of their time waiting out retry delays.
+	type faultyRun struct {
+		job   faultJob
+		seed  uint64
+		out   string
+		proxy *faultproxy.Proxy
+		proc  *process
+	}
+	var runs []*faultyRun
+	cleanRuns := map[string]*process{}
+	for _, job := range jobs {
+		if job.heavy && testing.Short() {
+			continue
+		}
+		cleanRuns[job.name] = startJob(t, direct, job, "clean/"+job.name)
+		for _, seed := range job.seeds {
+			fr := &faultyRun{job: job, seed: seed, out: fmt.Sprintf("faulty/%s/%d", job.name, seed)}
+			fr.proxy = w.proxy(t, faultproxy.Config{Rate: 0.1, Seed: seed})
+			fr.proc = startJob(t, w.env(t, fr.proxy.URL), job, fr.out)
+			runs = append(runs, fr)
+		}
+	}
+	all := map[faultproxy.Kind]int{}
 	t.Run("10%", func(t *testing.T) {
 		for _, job := range jobs {
 			t.Run(job.name, func(t *testing.T) {
-				if job.heavy && testing.Short() {
+				if cleanRuns[job.name] == nil {
 					t.Skip("the multipart job moves 30 MB; left out under -short")
 				}
-				// The reference: the same job without faults.
-				if r := runJob(t, direct, job, "clean/"+job.name); r.exit != 0 {
+				if r := cleanRuns[job.name].wait(t); r.exit != 0 {
 					t.Fatalf("fault-free run: %s", r)
 				}
 				clean := verifyPublished(t, w.tree("clean/"+job.name))
-				t.Cleanup(func() {
-					// After the seeds' runs: together they must have met some faults.
-					if n := perJob[job.name]; n < 2 && !t.Failed() {
-						t.Errorf("%d faults in the runs of seeds %v: they prove little; choose other seeds", n, job.seeds)
+				faults := 0
+				for _, fr := range runs {
+					if fr.job.name != job.name {
+						continue
 					}
-				})
-				for _, seed := range job.seeds {
-					t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-						t.Parallel()
-						p := w.proxy(t, faultproxy.Config{Rate: 0.1, Seed: seed})
-						out := fmt.Sprintf("faulty/%s/%d", job.name, seed)
-						r := runJob(t, w.env(t, p.URL), job, out)
-						stats := p.Stats()
+					t.Run(fmt.Sprint("seed", fr.seed), func(t *testing.T) {
+						r := fr.proc.wait(t)
+						stats := fr.proxy.Stats()
 						t.Logf("%v; faults by operation %v", stats, stats.FaultsByOp)
-						mu.Lock()
 						for k, n := range stats.Faults {
 							all[k] += n
 						}
-						mu.Unlock()
+						faults += stats.Total()
 						if r.exit != 0 {
 							t.Fatalf("at a 10%% fault rate the job failed (%v): %s", stats, r)
 						}
-						faulty := verifyPublished(t, w.tree(out))
-						compareRuns(t, clean, faulty, w.url("clean/"+job.name), w.url(out))
-						if ups := w.pendingUploads(t, out+"/"); len(ups) != 0 {
+						faulty := verifyPublished(t, w.tree(fr.out))
+						compareRuns(t, clean, faulty, w.url("clean/"+job.name), w.url(fr.out))
+						if ups := w.pendingUploads(t, fr.out+"/"); len(ups) != 0 {
 							t.Errorf("%d multipart uploads left open", len(ups))
 						}
-						mu.Lock()
-						perJob[job.name] += stats.Total()
-						mu.Unlock()
 						if job.heavy && stats.Operations["UploadPart"] < 2 {
 							t.Errorf("requests %v: no multipart upload; the table is too small to test them", stats.Operations)
 						}
 					})
+				}
+				// Together the seeds' runs must have met some faults.
+				if faults < 2 && !t.Failed() {
+					t.Errorf("%d faults in the runs of seeds %v: they prove little; choose other seeds", faults, job.seeds)
 				}
 			})
 		}
@@ -116,66 +129,78 @@ func TestObjectStoreFaults(t *testing.T) {
 	}
 
 	// Then the store fails for good. Each of these waits out the SDK's retry schedule (8
-	// attempts up to 10 s apart: some 45 s), so they run in parallel; under -short the SDK
-	// runs its 2026 retry schedule (AWS_NEW_RETRIES_2026: 50 ms base delay for errors other
-	// than throttling) and the faults leave out 503 SlowDown, which keeps a 1 s base.
-	outages := []struct {
+	// attempts up to 10 s apart: some 45 s), so the three processes run at once; under
+	// -short the SDK runs its 2026 retry schedule (AWS_NEW_RETRIES_2026: 50 ms base delay
+	// for errors other than throttling) and the faults leave out 503 SlowDown, which keeps
+	// a 1 s base.
+	type outage struct {
 		name  string
 		job   faultJob
 		match func(*http.Request) bool
 		kinds []faultproxy.Kind
 		stage string // the stage the message must name
 		where string // the location the message must name
-	}{
-		{"every request/train", jobs[0], nil, faultproxy.Failures, "ingest", w.url("in/germancredit.csv")},
-		{"every write/features", jobs[1], faultproxy.Writes, faultproxy.Failures, "publish", w.url("faulty/features/1/runs/")},
-		{"every part upload/train-multipart", jobs[2], faultproxy.UploadParts, []faultproxy.Kind{faultproxy.InternalError, faultproxy.Reset}, "publish", w.url("faulty/train-multipart/1/runs/")},
+
+		out        string
+		before     []byte   // latest.json before the run
+		runsBefore []string // manifests before the run
+		proxy      *faultproxy.Proxy
+		proc       *process
+	}
+	outages := []*outage{
+		{name: "every request/train", job: jobs[0], kinds: faultproxy.Failures, stage: "ingest", where: w.url("in/germancredit.csv")},
+		{name: "every write/features", job: jobs[1], match: faultproxy.Writes, kinds: faultproxy.Failures, stage: "publish", where: w.url("faulty/features/1/runs/")},
+		{name: "every part upload/train-multipart", job: jobs[2], match: faultproxy.UploadParts, kinds: []faultproxy.Kind{faultproxy.InternalError, faultproxy.Reset}, stage: "publish", where: w.url("faulty/train-multipart/1/runs/")},
 	}
 	t.Run("100%", func(t *testing.T) {
-		for _, tc := range outages {
-			t.Run(tc.name, func(t *testing.T) {
-				if tc.job.heavy && testing.Short() {
+		for _, o := range outages {
+			if o.job.heavy && testing.Short() {
+				continue
+			}
+			o.out = fmt.Sprintf("faulty/%s/1", o.job.name)
+			_, o.before, _ = readLatest(t, w.tree(o.out))
+			o.runsBefore = manifests(t, w.tree(o.out))
+			kinds := o.kinds
+			if testing.Short() {
+				kinds = withoutKind(kinds, faultproxy.SlowDown)
+			}
+			o.proxy = w.proxy(t, faultproxy.Config{Rate: 1, Kinds: kinds, Match: o.match})
+			env := w.env(t, o.proxy.URL)
+			if testing.Short() {
+				env = append(env, "AWS_NEW_RETRIES_2026=true")
+			}
+			o.proc = start(t, env, "run", o.job.spec, "--set", "output="+w.url(o.out), "--log-level", "debug")
+		}
+		for _, o := range outages {
+			t.Run(o.name, func(t *testing.T) {
+				if o.proc == nil {
 					t.Skip("left out under -short")
 				}
-				t.Parallel()
-				out := fmt.Sprintf("faulty/%s/1", tc.job.name)
-				tr := w.tree(out)
-				_, before, ok := readLatest(t, tr)
-				if !ok {
-					t.Skipf("%s: no earlier run to keep (the 10%% run failed)", out)
-				}
-				runsBefore := manifests(t, tr)
-				kinds := tc.kinds
-				if testing.Short() {
-					kinds = withoutKind(kinds, faultproxy.SlowDown)
-				}
-				p := w.proxy(t, faultproxy.Config{Rate: 1, Kinds: kinds, Match: tc.match})
-				env := w.env(t, p.URL)
-				if testing.Short() {
-					env = append(env, "AWS_NEW_RETRIES_2026=true")
-				}
-				r := runJob(t, env, tc.job, out)
-				stats := p.Stats()
+				r := o.proc.wait(t)
+				stats := o.proxy.Stats()
 				t.Logf("%v\nfailed with: %s", stats, lastLine(r.stderr))
+				if o.before == nil {
+					t.Fatalf("%s: no earlier run to keep (the 10%% run failed)", o.out)
+				}
 				if r.exit != 1 {
 					t.Fatalf("want exit status 1 when the store fails; %s", r)
 				}
 				msg := lastLine(r.stderr)
-				if !strings.HasPrefix(msg, "lendscore: "+tc.stage+": ") || !strings.Contains(msg, tc.where) {
-					t.Errorf("the message should name the stage %q and the location %s: %s", tc.stage, tc.where, msg)
+				if !strings.HasPrefix(msg, "lendscore: "+o.stage+": ") || !strings.Contains(msg, o.where) {
+					t.Errorf("the message should name the stage %q and the location %s: %s", o.stage, o.where, msg)
 				}
-				_, after, _ := readLatest(t, tr)
-				if !bytes.Equal(before, after) {
-					t.Errorf("latest.json changed by a failed run:\n%s\n%s", before, after)
+				tr := w.tree(o.out)
+				if _, after, _ := readLatest(t, tr); !bytes.Equal(o.before, after) {
+					t.Errorf("latest.json changed by a failed run:\n%s\n%s", o.before, after)
 				}
-				if got := manifests(t, tr); len(got) != len(runsBefore) {
-					t.Errorf("the failed run wrote a manifest: %v, before %v", got, runsBefore)
+				if got := manifests(t, tr); len(got) != len(o.runsBefore) {
+					t.Errorf("the failed run wrote a manifest: %v, before %v", got, o.runsBefore)
 				}
 				verifyPublished(t, tr)
-				if ups := w.pendingUploads(t, out+"/"); len(ups) != 0 {
+				if ups := w.pendingUploads(t, o.out+"/"); len(ups) != 0 {
 					t.Errorf("%d multipart uploads left open after the failed run", len(ups))
 				}
-				if tc.job.heavy && (stats.Operations["CreateMultipartUpload"] == 0 || stats.Operations["AbortMultipartUpload"] == 0) {
+				if o.job.heavy && (stats.Operations["CreateMultipartUpload"] == 0 || stats.Operations["AbortMultipartUpload"] == 0) {
 					t.Errorf("requests %v: want a multipart upload started and aborted", stats.Operations)
 				}
 			})

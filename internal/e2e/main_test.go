@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,7 +88,6 @@ func (r result) String() string {
 
 // process is a running lendscore.
 type process struct {
-	t     testing.TB
 	cmd   *exec.Cmd
 	args  []string
 	lines chan string // standard error, line by line, as it is written
@@ -111,7 +109,7 @@ func start(t testing.TB, env []string, args ...string) *process {
 	cmd.Env = env
 	// The kernel kills the process if the test binary dies first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &process{t: t, cmd: cmd, args: args, lines: make(chan string, 1<<16), exited: make(chan struct{})}
+	p := &process{cmd: cmd, args: args, lines: make(chan string, 1<<16), exited: make(chan struct{})}
 	outPipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -191,16 +189,16 @@ func (p *process) signal(sig syscall.Signal) {
 
 // wait waits for the process to end (killing it after processTimeout) and checks that
 // nothing it wrote holds a credential.
-func (p *process) wait() result {
-	p.t.Helper()
+func (p *process) wait(t testing.TB) result {
+	t.Helper()
 	select {
 	case <-p.exited:
 	case <-time.After(processTimeout - time.Since(p.start)):
 		p.cmd.Process.Kill()
 		<-p.exited
-		p.t.Fatalf("lendscore %s: still running after %v; killed\n%s", strings.Join(p.args, " "), processTimeout, p.res)
+		t.Fatalf("lendscore %s: still running after %v; killed\n%s", strings.Join(p.args, " "), processTimeout, p.res)
 	}
-	checkNoSecrets(p.t, "the output of lendscore "+strings.Join(p.args, " "), append(bytes.Clone(p.res.stdout), p.res.stderr...))
+	checkNoSecrets(t, "the output of lendscore "+strings.Join(p.args, " "), append(bytes.Clone(p.res.stdout), p.res.stderr...))
 	return p.res
 }
 
@@ -221,7 +219,7 @@ func (p *process) waitLine(n int, match func(string) bool) bool {
 // lendscore runs lendscore to the end and returns the result.
 func lendscore(t testing.TB, env []string, args ...string) result {
 	t.Helper()
-	return start(t, env, args...).wait()
+	return start(t, env, args...).wait(t)
 }
 
 // mustSucceed runs lendscore and fails the test unless it exits with status 0.
@@ -290,14 +288,4 @@ func repoFile(t testing.TB, rel string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// readAll reads r whole; for helpers that take readers.
-func readAll(t testing.TB, r io.Reader) []byte {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -31,7 +31,7 @@ type s3World struct {
 
 func newS3World(t testing.TB) *s3World {
 	t.Helper()
-	srv := miniotest.Start(t)
+	srv := miniotest.Start(keepEnv{t})
 	w := &s3World{srv: srv, bucket: srv.Bucket, root: srv.Client()}
 	c := sts.New(sts.Options{
 		Region:       miniotest.Region,
@@ -71,6 +71,13 @@ func newS3World(t testing.TB) *s3World {
 	registerSecret(srv.AccessKey, "server's root access key")
 	return w
 }
+
+// keepEnv is a test as miniotest sees it, without Setenv: these tests hand the server's
+// address and credentials to each process they start and leave their own environment
+// alone, so that they can run in parallel.
+type keepEnv struct{ testing.TB }
+
+func (keepEnv) Setenv(key, value string) {}
 
 // env is the environment of a lendscore process that reaches the store at endpoint (the
 // server, or a proxy in front of it) with the world's session credentials.

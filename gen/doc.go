@@ -18,10 +18,9 @@
 // limits. Riskier customers also pay normal instalments a few days late more often, pay
 // higher rates, complain more, answer surveys less happily, and arrears bring collection
 // calls. Ordinary contacts come at about 0.73 a year (2.2 in three years), a little more
-// often for riskier customers. So past days past due,
-// utilisation, rates, complaints, satisfaction and income all carry real signal about
-// future 90+ days past due; Summary.Signal reports the planted 12-month bad rate (about
-// 7%).
+// often for riskier customers. So past days past due, utilisation, rates, complaints,
+// satisfaction and income all carry real signal about future 90+ days past due;
+// Summary.Signal reports the planted 12-month bad rate (about 7%).
 //
 // Customers are onboarded over the 15 years before the end of the simulated period (see
 // below), loans (1–4 per customer) originated after onboarding, within the eight years
@@ -55,7 +54,8 @@
 // customers, byte for byte, plus those onboarded on D+1; the same loans, but for their
 // balances, plus those originated on D+1; the same instalments, those paid by D unchanged,
 // those unpaid on D either paid on D+1 or one day further past due, plus those due on D+1;
-// the same contacts up to D, plus those of D+1. TestConsecutiveDays checks all of this.
+// the same contacts up to D, plus those of D+1 (a shock on D+1 aside: see below).
+// TestConsecutiveDays checks all of this.
 //
 // Within a month the default HistoryStart stays put, so daily extracts are one world. At a
 // month end it moves on by a month, and with it the period and every date anchored to it:
@@ -84,9 +84,10 @@
 // unresolved). An extract as of the day before From is byte for byte the extract without
 // a shock, and customers the shock misses have the same rows with and without it. The
 // answer key lists the shocked customers of the extract (Summary.Shocked). Two extracts as
-// of From-1 and From thus let a nightly run find exactly these customers newly 30+ days
-// past due, with a recent complaint, a lower score and, if they answered surveys in the
-// year before, falling satisfaction.
+// of From-1 and From thus show a nightly run these customers newly 30+ days past due (if
+// a loan is running), with a recent complaint, a lower score and, if they answered
+// surveys in the year before, falling satisfaction, beside the few customers whom
+// ordinary arrears make worse overnight.
 //
 // # Determinism and scale
 //

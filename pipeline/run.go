@@ -109,6 +109,9 @@ func (r *Run) Location(rel string) (storage.Location, error) {
 // Create starts writing the file rel inside the run. The file is recorded in the manifest,
 // with its size and SHA-256, when the returned writer commits.
 func (r *Run) Create(ctx context.Context, rel string) (storage.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create %s: %w", rel, err)
+	}
 	loc, err := r.Location(rel)
 	if err != nil {
 		return nil, err
@@ -117,7 +120,7 @@ func (r *Run) Create(ctx context.Context, rel string) (storage.Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &trackedWriter{w: w, h: sha256.New(), run: r, rel: path.Clean(rel)}, nil
+	return &trackedWriter{ctx: ctx, w: w, h: sha256.New(), run: r, rel: path.Clean(rel)}, nil
 }
 
 // WriteFile writes data as the file rel inside the run.
@@ -142,6 +145,23 @@ func (r *Run) WriteJSON(ctx context.Context, rel string, v any) error {
 	return r.WriteFile(ctx, rel, data)
 }
 
+// writeUnlessCancelled writes data as the object at loc, checking ctx after writing and
+// before committing, so that a run cancelled while it writes its manifest leaves none.
+func writeUnlessCancelled(ctx context.Context, st storage.Store, loc storage.Location, data []byte) error {
+	w, err := st.Create(ctx, loc)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return w.Commit()
+}
+
 // MarshalJSON encodes v indented, with a final newline and without HTML escaping, so that
 // reason codes such as date_order:maturity_date<origination_date read as written.
 func MarshalJSON(v any) ([]byte, error) {
@@ -164,6 +184,7 @@ func (r *Run) RecordOutput(rel string, size int64, sha string) {
 }
 
 type trackedWriter struct {
+	ctx  context.Context // a cancelled run commits nothing more
 	w    storage.Writer
 	h    hash.Hash
 	n    int64
@@ -180,6 +201,11 @@ func (t *trackedWriter) Write(p []byte) (int, error) {
 }
 
 func (t *trackedWriter) Commit() error {
+	if err := t.ctx.Err(); err != nil {
+		t.w.Abort()
+		t.done = true
+		return fmt.Errorf("commit %s: %w", t.rel, err)
+	}
 	if err := t.w.Commit(); err != nil {
 		return err
 	}
@@ -218,6 +244,10 @@ func (r *Run) Stage(ctx context.Context, name string, fn func(ctx context.Contex
 		defer func() { close(stop); <-done }()
 	}
 	err := fn(ctx)
+	if err == nil && ctx.Err() != nil {
+		// The stage finished, but the run was cancelled meanwhile: stop here.
+		err = ctx.Err()
+	}
 	secs := time.Since(start).Seconds()
 	r.Update(func(m *Manifest) {
 		m.Stages = append(m.Stages, StageTiming{Name: name, Seconds: secs, OK: err == nil})
@@ -234,6 +264,9 @@ func (r *Run) Stage(ctx context.Context, name string, fn func(ctx context.Contex
 // output to point at the run. Until latest.json is replaced, readers keep seeing the previous
 // run.
 func (r *Run) Publish(ctx context.Context) (*Manifest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
 	r.mu.Lock()
 	m := r.manifest
 	m.Outputs = append([]OutputFile(nil), r.manifest.Outputs...)
@@ -249,11 +282,16 @@ func (r *Run) Publish(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := storage.WriteAll(ctx, r.store, mloc, data); err != nil {
+	if err := writeUnlessCancelled(ctx, r.store, mloc, data); err != nil {
 		return nil, fmt.Errorf("publish: manifest: %w", err)
 	}
 	latest := Latest{RunID: m.RunID, Path: "runs/" + m.RunID, Kind: m.Kind, AsOf: m.AsOf, Model: m.Model}
 	ldata, _ := MarshalJSON(latest)
+	if err := ctx.Err(); err != nil {
+		// The manifest is written but the run is not published: latest.json still names the
+		// previous run.
+		return nil, fmt.Errorf("publish: %w", err)
+	}
 	lloc, err := r.Output.Join(LatestFile)
 	if err != nil {
 		return nil, err

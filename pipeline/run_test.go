@@ -125,3 +125,36 @@ func TestRowCountsCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledRunPublishesNothing: once the run's context is cancelled, a stage that
+// finishes still fails, files are not committed and latest.json is not replaced.
+func TestCancelledRunPublishesNothing(t *testing.T) {
+	out := storage.MustParse(t.TempDir())
+	stores := storage.NewStores(storage.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := Start(ctx, stores, out, Manifest{Kind: "train"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := r.Create(ctx, "scored/part-00000.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("rows"))
+	err = r.Stage(ctx, "publish", func(context.Context) error { cancel(); return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("stage after cancel: %v", err)
+	}
+	if err := w.Commit(); !errors.Is(err, context.Canceled) {
+		t.Errorf("commit after cancel: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir.Key, "scored", "part-00000.parquet")); !os.IsNotExist(err) {
+		t.Errorf("a cancelled write is visible: %v", err)
+	}
+	if _, err := r.Publish(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("publish after cancel: %v", err)
+	}
+	if _, _, err := ReadLatest(context.Background(), storage.Local{}, out); !errors.Is(err, ErrNoRun) {
+		t.Errorf("latest.json after a cancelled run: %v", err)
+	}
+}

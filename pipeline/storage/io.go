@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -44,8 +45,13 @@ func Resolve(ctx context.Context, st Store, loc Location, exts ...string) ([]Obj
 		return resolveGlob(ctx, st, loc, i)
 	}
 	if !loc.Dir {
-		if o, err := st.Stat(ctx, loc); err == nil {
+		o, err := st.Stat(ctx, loc)
+		switch {
+		case err == nil:
 			return []Object{o}, nil
+		case !errors.Is(err, ErrNotExist):
+			// An unreachable store is not an empty prefix: say what failed.
+			return nil, fmt.Errorf("input %s: %w", loc, err)
 		}
 	}
 	objs, err := st.List(ctx, loc)

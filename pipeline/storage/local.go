@@ -101,6 +101,7 @@ func (Local) Open(ctx context.Context, loc Location) (Reader, error) {
 }
 
 type localWriter struct {
+	ctx    context.Context // checked last before the rename that makes the file visible
 	f      *os.File
 	final  string
 	closed bool
@@ -108,6 +109,9 @@ type localWriter struct {
 
 // Create implements Store.
 func (Local) Create(ctx context.Context, loc Location) (Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create %s: %w", loc, err)
+	}
 	final := filepath.FromSlash(loc.Key)
 	dir := filepath.Dir(final)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -117,7 +121,7 @@ func (Local) Create(ctx context.Context, loc Location) (Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", loc, err)
 	}
-	return &localWriter{f: f, final: final}, nil
+	return &localWriter{ctx: ctx, f: f, final: final}, nil
 }
 
 func (w *localWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
@@ -137,6 +141,11 @@ func (w *localWriter) Commit() error {
 		return fmt.Errorf("commit %s: %w", w.final, err)
 	}
 	if err := os.Chmod(w.f.Name(), 0o644); err != nil {
+		os.Remove(w.f.Name())
+		return fmt.Errorf("commit %s: %w", w.final, err)
+	}
+	if err := w.ctx.Err(); err != nil {
+		// Cancelled while the data was being synced: nothing becomes visible.
 		os.Remove(w.f.Name())
 		return fmt.Errorf("commit %s: %w", w.final, err)
 	}

@@ -52,9 +52,12 @@ const (
 type S3 struct {
 	client   *s3.Client
 	uploader *manager.Uploader
-	sse      types.ServerSideEncryption
-	kmsKeyID string
-	listPage int32 // keys per ListObjectsV2 page; 0 is the service's default (1,000)
+	// multipart records the keys for which a multipart upload was started, so that a write
+	// can abort uploads of its key that a lost CreateMultipartUpload response orphaned.
+	multipart *sync.Map
+	sse       types.ServerSideEncryption
+	kmsKeyID  string
+	listPage  int32 // keys per ListObjectsV2 page; 0 is the service's default (1,000)
 }
 
 // NewS3 returns an S3 store configured by the standard AWS chain and opts.
@@ -97,6 +100,14 @@ func newS3(ctx context.Context, opts Options, tune s3Tuning) (*S3, error) {
 				// The client-side retry quota exists to shed load from a struggling
 				// service across many clients; a batch job would rather wait and finish.
 				o.RateLimiter = ratelimit.None
+				// A response body cut short (a dropped connection mid-response) fails the
+				// deserialisation with io.ErrUnexpectedEOF; the request is safe to repeat.
+				o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+					if errors.Is(err, io.ErrUnexpectedEOF) {
+						return aws.TrueTernary
+					}
+					return aws.UnknownTernary
+				}))
 				if tune.retry != nil {
 					tune.retry(o)
 				}
@@ -124,8 +135,8 @@ func newS3(ctx context.Context, opts Options, tune s3Tuning) (*S3, error) {
 		// log a warning for each of them.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	s := &S3{client: client, sse: sse, kmsKeyID: opts.KMSKeyID, listPage: tune.listPage}
-	s.uploader = manager.NewUploader(cancelSafeUploadClient{client}, func(u *manager.Uploader) {
+	s := &S3{client: client, sse: sse, kmsKeyID: opts.KMSKeyID, listPage: tune.listPage, multipart: &sync.Map{}}
+	s.uploader = manager.NewUploader(cancelSafeUploadClient{client, s.multipart}, func(u *manager.Uploader) {
 		u.PartSize = s3PartSize
 		if tune.partSize > 0 {
 			u.PartSize = tune.partSize
@@ -469,6 +480,11 @@ func (s *S3) Create(ctx context.Context, loc Location) (Writer, error) {
 		_, err := s.uploader.Upload(uctx, in)
 		// Unblock a Write that waits for a reader that is gone.
 		pr.CloseWithError(errUploadEnded(err))
+		if _, started := s.multipart.LoadAndDelete(loc.Bucket + "/" + loc.Key); started {
+			if aerr := s.abortOrphanUploads(uctx, loc); aerr != nil && err == nil {
+				err = aerr
+			}
+		}
 		w.err = err
 	}()
 	return w, nil
@@ -529,16 +545,65 @@ func (w *s3Writer) Abort() error {
 	return nil
 }
 
+// abortOrphanUploads aborts the multipart uploads of exactly loc's key that are still in
+// progress after its write ended: the manager aborts its own on failure, but when a
+// CreateMultipartUpload response is lost and the call retried, the first upload exists with
+// an id nobody saw. Run keys are unique per run, so no other writer owns such an upload.
+func (s *S3) abortOrphanUploads(ctx context.Context, loc Location) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3ControlTimeout)
+	defer cancel()
+	p := s3.NewListMultipartUploadsPaginator(s.client, &s3.ListMultipartUploadsInput{Bucket: aws.String(loc.Bucket), Prefix: aws.String(loc.Key)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(cctx)
+		if err != nil {
+			return s3Error("list multipart uploads", loc, err)
+		}
+		for _, u := range page.Uploads {
+			if aws.ToString(u.Key) != loc.Key {
+				continue
+			}
+			if _, err := s.client.AbortMultipartUpload(cctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(loc.Bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
+				return s3Error("abort multipart upload", loc, err)
+			}
+		}
+	}
+	return nil
+}
+
 // cancelSafeUploadClient runs the calls that create and abort multipart uploads on a
 // context that ignores cancellation (with a timeout of its own). Cancelling an upload midway
 // (Abort, or a cancelled job) then still aborts its multipart upload instead of leaving
 // parts behind, and an upload is never created without its id reaching the uploader.
-type cancelSafeUploadClient struct{ *s3.Client }
+type cancelSafeUploadClient struct {
+	*s3.Client
+	multipart *sync.Map
+}
 
 func (c cancelSafeUploadClient) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	c.multipart.Store(aws.ToString(in.Bucket)+"/"+aws.ToString(in.Key), true)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s3ControlTimeout)
 	defer cancel()
 	return c.Client.CreateMultipartUpload(cctx, in, opts...)
+}
+
+// CompleteMultipartUpload completes an upload; when a retry finds the upload gone
+// (NoSuchUpload) because the first attempt completed it and only its response was lost, the
+// object at the key — unique to the run — with a multipart ETag of as many parts is that
+// upload's result, and the call succeeds.
+func (c cancelSafeUploadClient) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, opts ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
+	out, err := c.Client.CompleteMultipartUpload(ctx, in, opts...)
+	var apiErr smithy.APIError
+	if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode() != "NoSuchUpload" || in.MultipartUpload == nil {
+		return out, err
+	}
+	head, herr := c.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: in.Bucket, Key: in.Key})
+	if herr != nil {
+		return out, err
+	}
+	if etag := strings.Trim(aws.ToString(head.ETag), `"`); strings.HasSuffix(etag, fmt.Sprintf("-%d", len(in.MultipartUpload.Parts))) {
+		return &s3.CompleteMultipartUploadOutput{Bucket: in.Bucket, Key: in.Key, ETag: head.ETag}, nil
+	}
+	return out, err
 }
 
 func (c cancelSafeUploadClient) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, opts ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {

@@ -32,7 +32,8 @@ const usage = `usage: lendscore <command> [arguments]
 
 commands:
   run JOB.yaml [--as-of YYYY-MM-DD] [--set key=value]...   run a job spec
-  gen --customers N --out LOCATION [--months M] [--seed S] [--dirty-rate R] [--drift D]
+  gen --customers N --out LOCATION [--months M] [--seed S] [--dirty-rate R] [--as-of DATE]
+      [--drift D --drift-from DATE] [--shock-share R --shock-from DATE] [--history-start DATE]
                                                             write synthetic relational extracts
   score --model LOCATION --input LOCATION --out LOCATION    score new data with a published scorecard
   backtest --model LOCATION --input LOCATION --out LOCATION apply a model to a later labelled snapshot

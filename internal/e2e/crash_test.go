@@ -103,8 +103,9 @@ type interruption struct {
 }
 
 // interrupt starts the job, waits for the kill point and sends sig. It returns the result
-// and what the run was doing, or fails the test if the point never came.
-func (j crashJob) interrupt(t *testing.T, kp killPoint, sig syscall.Signal) (result, string) {
+// and what the run was doing, or fails the test if the point never came. With a file kill
+// point, published tells whether the run replaced latest.json before the signal arrived.
+func (j crashJob) interrupt(t *testing.T, kp killPoint, sig syscall.Signal) (r result, landed string, published bool) {
 	t.Helper()
 	var w *watcher
 	if kp.file != nil {
@@ -116,7 +117,7 @@ func (j crashJob) interrupt(t *testing.T, kp killPoint, sig syscall.Signal) (res
 		defer h.Release()
 	}
 	p := start(t, j.env, j.args...)
-	reached, landed := false, ""
+	reached := false
 	switch {
 	case kp.line != "":
 		reached = p.waitLine(1, func(l string) bool { return strings.Contains(l, kp.line) })
@@ -132,7 +133,7 @@ func (j crashJob) interrupt(t *testing.T, kp killPoint, sig syscall.Signal) (res
 		}
 	}
 	p.signal(sig)
-	r := p.wait(t)
+	r = p.wait(t)
 	if !reached {
 		t.Fatalf("the run ended before the kill point %q: %s", kp.name, r)
 	}
@@ -140,13 +141,17 @@ func (j crashJob) interrupt(t *testing.T, kp killPoint, sig syscall.Signal) (res
 	// the last line it logged.
 	if w != nil {
 		w.settle(t)
-		if hist := w.history(); len(hist) > 0 {
+		hist := w.history()
+		if len(hist) > 0 {
 			landed = "last change: " + hist[len(hist)-1].String()
+		}
+		for _, e := range hist {
+			published = published || (e.Op == "commit" && e.Path == "latest.json")
 		}
 	} else if kp.line != "" {
 		landed = "last log line: " + shortLogLine(lastLine(r.stderr))
 	}
-	return r, landed
+	return r, landed, published
 }
 
 // shortLogLine keeps the message and stage of a log line.
@@ -173,7 +178,7 @@ func (j crashJob) crash(t *testing.T, kp killPoint) interruption {
 		t.Fatal(err)
 	}
 
-	r, landed := j.interrupt(t, kp, syscall.SIGKILL)
+	r, landed, _ := j.interrupt(t, kp, syscall.SIGKILL)
 	in := interruption{point: kp.name, landed: landed}
 	now := verifyPublished(t, j.tree)
 	_, nowRaw, _ := readLatest(t, j.tree)
@@ -358,7 +363,7 @@ func TestCrashS3(t *testing.T) {
 
 // stopsCleanly sends SIGTERM to a run of the job at kp and requires it to stop within
 // seconds with exit status 1 and a message that says it was interrupted, with latest.json
-// unchanged and, unless the run was already writing latest.json, no new manifest.
+// unchanged and, unless the manifest was already in place, no new manifest.
 func (j crashJob) stopsCleanly(t *testing.T, kp killPoint) {
 	t.Helper()
 	// A hang detector, not a speed test: a cancelled run stops at the next stage boundary
@@ -367,11 +372,22 @@ func (j crashJob) stopsCleanly(t *testing.T, kp killPoint) {
 	_, prevRaw, _ := readLatest(t, j.tree)
 	before := manifests(t, j.tree)
 	start := time.Now()
-	r, landed := j.interrupt(t, kp, syscall.SIGTERM)
+	r, landed, published := j.interrupt(t, kp, syscall.SIGTERM)
 	took := time.Since(start)
 	t.Logf("%s: %s; exit %d after %.1fs: %s", kp.name, landed, r.exit, took.Seconds(), lastLine(r.stderr))
 	if took > stopWithin {
 		t.Errorf("the run took %v to stop after SIGTERM", took)
+	}
+	if published {
+		// The signal came after latest.json was in place: the run was complete, and
+		// says so.
+		if r.exit != 0 {
+			t.Errorf("the run replaced latest.json, then failed: %s", r)
+		}
+		if now := verifyPublished(t, j.tree); bytes.Equal(prevRaw, mustLatest(t, j.tree)) {
+			t.Errorf("the run replaced latest.json, but it still names %s", now.latest.RunID)
+		}
+		return
 	}
 	if r.exit != 1 || !strings.Contains(lastLine(r.stderr), "interrupted") {
 		t.Errorf("want exit status 1 and a message saying the run was interrupted; %s", r)
@@ -380,10 +396,21 @@ func (j crashJob) stopsCleanly(t *testing.T, kp killPoint) {
 	if !bytes.Equal(prevRaw, nowRaw) {
 		t.Errorf("a run stopped by SIGTERM replaced latest.json:\n%s", nowRaw)
 	}
-	if got := manifests(t, j.tree); len(got) != len(before) && !strings.Contains(kp.name, "latest.json") {
+	afterManifest := kp.name == "committed manifest.json" || strings.Contains(kp.name, "latest.json")
+	if got := manifests(t, j.tree); len(got) != len(before) && !afterManifest {
 		t.Errorf("a run stopped by SIGTERM before its manifest wrote one (%d manifests, %d before)", len(got), len(before))
 	}
 	verifyPublished(t, j.tree)
+}
+
+// mustLatest returns latest.json of an output.
+func mustLatest(t testing.TB, tr tree) []byte {
+	t.Helper()
+	_, raw, ok := readLatest(t, tr)
+	if !ok {
+		t.Fatalf("%s: no latest.json", tr)
+	}
+	return raw
 }
 
 // localTrainJob makes a train job on generated extracts on local disk, with one complete
@@ -401,16 +428,19 @@ func localTrainJob(t *testing.T) crashJob {
 	return j
 }
 
-// TestSIGTERM sends SIGTERM to runs at several points — in stages, at the start of
-// publishing, on S3 while the card, the manifest or latest.json is uploaded, and while a
+// TestSIGTERM sends SIGTERM to runs at several points — in stages; on local disk while the
+// card, the manifest or latest.json is written; on S3 while they are uploaded, and while a
 // multipart upload is under way — and requires each to stop within seconds with exit
 // status 1, a message that says it was interrupted, nothing published and no multipart
 // upload left open.
 func TestSIGTERM(t *testing.T) {
 	t.Run("local", func(t *testing.T) {
 		j := localTrainJob(t)
-		// (At the start of publish too, once TestSIGTERMWhilePublishingLocally passes.)
-		for _, kp := range []killPoint{atStage("ingest"), atStage("clean"), atStage("features"), atStage("train"), atStage("validate")} {
+		for _, kp := range []killPoint{
+			atStage("ingest"), atStage("clean"), atStage("features"), atStage("train"), atStage("validate"),
+			atStage("publish"), writing("model_card.html"), writing("manifest.json"), committed("manifest.json"),
+			writing("latest.json"),
+		} {
 			t.Run(kp.name, func(t *testing.T) { j.stopsCleanly(t, kp) })
 		}
 	})
@@ -443,19 +473,4 @@ func TestSIGTERM(t *testing.T) {
 			}
 		})
 	})
-}
-
-// TestSIGTERMWhilePublishingLocally sends SIGTERM while a run on local disk starts
-// publishing, writes its model card, then its manifest: the run must stop, unpublished, as
-// it does on S3.
-func TestSIGTERMWhilePublishingLocally(t *testing.T) {
-	skipKnownBug(t, "a SIGTERM that arrives once the scored table is written is ignored on local disk: "+
-		"storage.Local.Create/Write/Commit never look at the context, report.ModelCard and "+
-		"Run.WriteFile do not either, and pipeline.Run.Publish writes the manifest and latest.json "+
-		"without checking ctx.Err(); the run publishes and exits 0 although the README says a "+
-		"cancelled run publishes nothing")
-	j := localTrainJob(t)
-	for _, kp := range []killPoint{atStage("publish"), writing("model_card.html"), writing("manifest.json")} {
-		t.Run(kp.name, func(t *testing.T) { j.stopsCleanly(t, kp) })
-	}
 }

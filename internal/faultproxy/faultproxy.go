@@ -205,14 +205,14 @@ func knownKind(k Kind) bool {
 	return false
 }
 
-// Close stops the proxy, releases held requests and closes its connections.
+// Close stops the proxy, drops held requests and closes its connections.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	holds := p.holds
 	p.holds = nil
 	p.mu.Unlock()
 	for _, h := range holds {
-		h.Release()
+		h.Drop()
 	}
 	err := p.server.Close()
 	p.transport.CloseIdleConnections()
@@ -240,11 +240,14 @@ func (p *Proxy) Stats() Stats {
 }
 
 // Hold makes the proxy hold the next request that match accepts: it is neither forwarded
-// nor answered until Release is called (it is then forwarded, without a fault) or its
-// client goes away. Reached is closed when the request arrives, so that a test can act —
-// kill the client — at exactly that point.
+// nor answered until Release is called (it is then forwarded, without a fault) or Drop (its
+// connection is reset; the request never reaches the server). Reached is closed when the
+// request arrives, so that a test can act — kill the client — at exactly that point.
+//
+// A server cannot tell that the client of a request with a body has gone until it reads
+// the body, so a held request may outlive its client: Drop it, or Release forwards it.
 func (p *Proxy) Hold(match func(*http.Request) bool) *Hold {
-	h := &Hold{match: match, reached: make(chan struct{}), release: make(chan struct{})}
+	h := &Hold{match: match, reached: make(chan struct{}), release: make(chan struct{}), drop: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.holds = append(p.holds, h)
@@ -256,6 +259,7 @@ type Hold struct {
 	match   func(*http.Request) bool
 	reached chan struct{}
 	release chan struct{}
+	drop    chan struct{}
 	once    sync.Once
 	op      string
 }
@@ -273,8 +277,13 @@ func (h *Hold) Request() string {
 	}
 }
 
-// Release lets the held request (or the next one that matches) through.
+// Release lets the held request (or the next one that matches) through. After Drop or
+// Release, further calls do nothing.
 func (h *Hold) Release() { h.once.Do(func() { close(h.release) }) }
+
+// Drop resets the connection of the held request (or of the next one that matches)
+// without forwarding it. After Drop or Release, further calls do nothing.
+func (h *Hold) Drop() { h.once.Do(func() { close(h.drop) }) }
 
 // decision is what the proxy does with one request.
 type decision struct {
@@ -426,6 +435,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		close(d.hold.reached)
 		select {
 		case <-d.hold.release:
+		case <-d.hold.drop:
+			reset(w)
+			return
 		case <-r.Context().Done():
 			return
 		}

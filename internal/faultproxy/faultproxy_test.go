@@ -269,6 +269,18 @@ func TestHold(t *testing.T) {
 	if reached() != 2 {
 		t.Errorf("%d requests reached the server after the release", reached())
 	}
+
+	// A dropped request never reaches the server; its client sees the connection reset.
+	h = p.Hold(func(r *http.Request) bool { return r.Method == http.MethodPut })
+	go func() { done <- do(t, http.MethodPut, p.URL+"/b/out/manifest.json") }()
+	<-h.Reached()
+	h.Drop()
+	if o := <-done; o.err == nil {
+		t.Errorf("dropped request answered: %+v", o)
+	}
+	if reached() != 2 {
+		t.Errorf("%d requests reached the server; the dropped one must not", reached())
+	}
 }
 
 func TestOperation(t *testing.T) {

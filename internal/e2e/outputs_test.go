@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,6 +168,25 @@ type publishedRun struct {
 	latest   latestFile
 	manifest manifestFile
 	dir      string // "runs/<run_id>"
+
+	normalized map[string][]byte // normalized content by path and mask, for compareRuns
+}
+
+// content returns the normalized content of the output p (see normalized), read and
+// normalized once per run.
+func (r publishedRun) content(t testing.TB, p string, mask ...string) []byte {
+	t.Helper()
+	key := strings.Join(append([]string{p}, mask...), "\x00")
+	if b, ok := r.normalized[key]; ok {
+		return b
+	}
+	data, err := r.tree.read(r.dir + "/" + p)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	b := normalized(t, p, data, mask...)
+	r.normalized[key] = b
+	return b
 }
 
 // verifyPublished checks what a reader following latest.json sees: latest.json names a
@@ -219,7 +239,7 @@ func verifyPublished(t testing.TB, tr tree) publishedRun {
 	if len(m.Outputs) == 0 {
 		t.Errorf("%s: run %s lists no outputs", tr, m.RunID)
 	}
-	return publishedRun{tree: tr, latest: l, manifest: m, dir: l.Path}
+	return publishedRun{tree: tr, latest: l, manifest: m, dir: l.Path, normalized: map[string][]byte{}}
 }
 
 // Run ids and RFC 3339 timestamps are the only parts of two runs' outputs allowed to differ.
@@ -261,16 +281,21 @@ func parquetRows(t testing.TB, name string, data []byte) []byte {
 	r := parquet.NewReader(bytes.NewReader(data))
 	defer r.Close()
 	rows := make([]parquet.Row, 512)
+	var line []byte
 	for {
 		n, err := r.ReadRows(rows)
 		for _, row := range rows[:n] {
+			line = line[:0]
 			for _, v := range row {
 				if v.Column() == skip {
 					continue
 				}
-				fmt.Fprintf(&out, "%d:%s|", v.Column(), v.String())
+				line = strconv.AppendInt(line, int64(v.Column()), 10)
+				line = append(line, ':')
+				line = append(line, v.String()...)
+				line = append(line, '|')
 			}
-			out.WriteByte('\n')
+			out.Write(append(line, '\n'))
 		}
 		if err == io.EOF {
 			break
@@ -300,12 +325,7 @@ func compareRuns(t testing.TB, a, b publishedRun, mask ...string) {
 		t.Fatalf("runs %s and %s publish different files:\n%v\n%v", a.manifest.RunID, b.manifest.RunID, pa, pb)
 	}
 	for _, p := range pa {
-		da, err1 := a.tree.read(a.dir + "/" + p)
-		db, err2 := b.tree.read(b.dir + "/" + p)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("%s: %v, %v", p, err1, err2)
-		}
-		na, nb := normalized(t, p, da, mask...), normalized(t, p, db, mask...)
+		na, nb := a.content(t, p, mask...), b.content(t, p, mask...)
 		if !bytes.Equal(na, nb) {
 			t.Errorf("%s differs between runs %s and %s: %s", p, a.manifest.RunID, b.manifest.RunID, firstDifference(na, nb))
 		}

@@ -18,7 +18,8 @@ func ReadAll(ctx context.Context, st Store, loc Location) ([]byte, error) {
 	defer r.Close()
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", loc, err)
+		// The readers' errors already name the location (os.PathError, the S3 reader's).
+		return nil, err
 	}
 	return b, nil
 }

@@ -2,22 +2,20 @@ package runner
 
 import (
 	"context"
-
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-
 	"fmt"
-	"lendscore/stages/clean"
-	"lendscore/stages/features"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
 
 	"lendscore/jobs"
 	"lendscore/models/binning"
 	"lendscore/models/metrics"
 	"lendscore/models/scorecard"
 	"lendscore/pipeline"
-	"lendscore/stages/frame"
+	"lendscore/stages/clean"
+	"lendscore/stages/features"
 	"lendscore/stages/ingest"
 	"lendscore/stages/publish"
 	"lendscore/stages/report"
@@ -111,6 +109,12 @@ func gradesOf(g jobs.Grades) ([]scorecard.Grade, scorecard.Tiers) {
 }
 
 // runTrain fits a scorecard on a flat modelling table and publishes it.
+//
+// The table is read once, batch by batch: each batch goes through the row rules (refused
+// rows become quarantine records at once) and the used rows' candidate variables are kept
+// compactly (train.Table), so the Arrow table is never held whole. Binning replaces each
+// variable's values by bin indices; selection, the regression (one pass over the bin
+// indices per Newton step), scoring and the scored table all work from them.
 func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
 	run, err := startRun(ctx, spec, env)
 	if err != nil {
@@ -122,78 +126,102 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	}
 
 	var (
-		tbl       *ingest.Table
-		extracts  *clean.Result
-		target    = spec.Target
-		id        = spec.ID
-		exclude   = spec.Exclude
-		split     = spec.Split
-		tableName = "table"
+		extracts   *clean.Result
+		target     = spec.Target
+		id         = spec.ID
+		exclude    = spec.Exclude
+		split      = spec.Split
+		tableName  = "table"
+		relational = spec.Inputs.Relational()
 	)
-	if spec.Inputs.Relational() {
+	if relational {
 		tableName = "features"
-		if tbl, extracts, err = relationalTable(ctx, spec, run, env); err != nil {
-			return nil, err
-		}
-		defer extracts.Release()
 		target = jobs.Target{Column: features.BadColumn, Bad: "1"}
 		id = ""
 		exclude = append([]string{features.CustomerIDColumn, features.AsOfDateColumn, features.LabelStatusColumn}, exclude...)
 		if split.Method == "time" && split.Column == "" {
 			split.Column = features.AsOfDateColumn
 		}
-	} else {
-		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-			tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, ingest.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			recordInputs(run, "table", tbl.Files)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
 	}
-	defer tbl.Release()
-
 	categorical := map[string]bool{}
 	for _, c := range spec.Binning.Categorical {
 		categorical[c] = true
 	}
+	sp := train.Split{Method: split.Method, Column: split.Column, TestFraction: split.TestFraction, Seed: split.Seed}
+	if split.OOTFrom != "" {
+		sp.OOTFrom, _ = time.Parse(time.DateOnly, split.OOTFrom)
+	}
+	rules := train.Rules{Target: target.Column, Bad: target.Bad, ID: id, UniqueID: id != "", Split: sp, Categorical: categorical}
+	if relational {
+		rules.ID, rules.AsOf = features.CustomerIDColumn, features.AsOfDateColumn
+	}
+	// add feeds a batch to the table builder, made for the first batch's schema.
 	var (
-		fr         *frame.Frame
-		prep       *train.Prepared
+		b          *train.Builder
 		candidates []string
-		asOfDates  []arrow.Date32
 	)
-	err = run.Stage(ctx, "prepare", func(ctx context.Context) error {
-		if fr, err = frame.FromTable(tbl, categorical); err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+	add := func(ctx context.Context, batch ingest.Batch) error {
+		if b == nil {
+			var names []string
+			for _, f := range batch.Record.Schema().Fields() {
+				names = append(names, f.Name)
+			}
+			if candidates, err = candidatesOf(names, target, id, split.Column, exclude, spec.Binning.Manual); err != nil {
+				return err
+			}
+			rules.Candidates = candidates
+			b = train.NewBuilder(rules)
 		}
-		if candidates, err = candidatesOf(fr, target, id, split.Column, exclude, spec.Binning.Manual); err != nil {
+		return b.Add(ctx, batch)
+	}
+
+	var t *train.Table
+	if relational {
+		var tbl *ingest.Table
+		if tbl, extracts, err = relationalTable(ctx, spec, run, env); err != nil {
+			return nil, err
+		}
+		defer extracts.Release()
+		err = run.Stage(ctx, "prepare", func(ctx context.Context) error {
+			defer tbl.Release()
+			for _, batch := range tbl.Batches {
+				if err := add(ctx, batch); err != nil {
+					return fmt.Errorf("table %s: %w", tableName, err)
+				}
+			}
+			if b == nil {
+				return fmt.Errorf("table %s: no rows", tableName)
+			}
+			t, err = b.Table()
 			return err
-		}
-		sp := train.Split{Method: split.Method, Column: split.Column, TestFraction: split.TestFraction, Seed: split.Seed}
-		if split.OOTFrom != "" {
-			sp.OOTFrom, _ = time.Parse(time.DateOnly, split.OOTFrom)
-		}
-		if prep, err = train.Prepare(fr, target.Column, target.Bad, id, sp, candidates); err != nil {
-			return fmt.Errorf("table %s: %w", tableName, err)
-		}
-		if spec.Inputs.Relational() {
-			prep.IDs, asOfDates = relationalRowKeys(tbl, prep.Used)
-		}
-		counts := pipeline.RowCounts{Input: int64(fr.Rows), Used: int64(len(prep.Used)), Quarantined: int64(fr.Rows - len(prep.Used)), ByReason: prep.Refused}
-		if err := counts.Check(tableName); err != nil {
-			return err
-		}
-		run.Update(func(m *pipeline.Manifest) { m.Rows[tableName] = counts })
-		return nil
-	})
+		})
+	} else {
+		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
+			files, err := ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, ingest.ReadOptions{}, func(batch ingest.Batch) error {
+				return add(ctx, batch)
+			})
+			if err != nil {
+				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+			}
+			recordInputs(run, "table", files)
+			if b == nil {
+				return fmt.Errorf("table %s: no columns", spec.Inputs.Table)
+			}
+			if t, err = b.Table(); err != nil {
+				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
+	defer t.Release()
+	counts := pipeline.RowCounts{Input: t.Input, Used: int64(t.Used()), Quarantined: t.Input - int64(t.Used()), ByReason: t.Refused}
+	if err := counts.Check(tableName); err != nil {
+		return nil, err
+	}
+	run.Update(func(m *pipeline.Manifest) { m.Rows[tableName] = counts })
 
 	grades, tiers := gradesOf(spec.Grades)
 	var files []ingest.FileInfo
@@ -221,14 +249,14 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		if err := opts.Binning.Validate(); err != nil {
 			return fmt.Errorf("binning: %w", err)
 		}
-		res, err = train.Fit(ctx, fr, prep, opts)
+		res, err = train.FitTable(ctx, t, opts)
 		if err != nil {
 			return err
 		}
 		res.Scorecard.RunID = run.ID
 		res.Scorecard.Fingerprint = fp
 		res.Scorecard.Target, res.Scorecard.BadValue, res.Scorecard.ID = target.Column, target.Bad, id
-		if spec.Inputs.Relational() {
+		if relational {
 			res.Scorecard.ID = features.CustomerIDColumn
 		}
 		return nil
@@ -237,9 +265,9 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		return nil, err
 	}
 
-	var scores *score.Scores
+	var samples []report.Sample
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
-		scores, err = score.FrameWithAttributes(ctx, res.Scorecard, fr, prep.Used)
+		samples, err = scoreSamples(ctx, t, res)
 		return err
 	})
 	if err != nil {
@@ -248,12 +276,14 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var mt Metrics
 	err = run.Stage(ctx, "validate", func(ctx context.Context) error {
-		mt, err = trainMetrics(spec, run.ID, fr.Rows, prep, scores, res)
+		rows := RowSummary{Input: counts.Input, Used: counts.Used, Quarantined: counts.Quarantined, ByReason: counts.ByReason}
+		mt, err = trainMetrics(spec, run.ID, rows, samples, res)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	samples = nil
 
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
 		if extracts != nil {
@@ -261,7 +291,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 				return err
 			}
 		}
-		if err := publishTrain(ctx, run, spec, tbl, prep, res, scores, mt, asOf, asOfDates); err != nil {
+		if err := publishTrain(ctx, run, spec, t, res, mt, asOf); err != nil {
 			return err
 		}
 		return writeTrainCard(ctx, run, spec, target, res, mt, asOf)
@@ -273,10 +303,10 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	return run.Publish(ctx)
 }
 
-// candidatesOf lists the candidate variables: every column but the target, the id, the split
-// column and the excluded ones. Excluded or manually binned columns that do not exist are an
-// error.
-func candidatesOf(fr *frame.Frame, target jobs.Target, id, splitColumn string, exclude []string, manual map[string][]string) ([]string, error) {
+// candidatesOf lists the candidate variables among the columns: every column but the
+// target, the id, the split column and the excluded ones. Excluded or manually binned
+// columns that do not exist are an error.
+func candidatesOf(columns []string, target jobs.Target, id, splitColumn string, exclude []string, manual map[string][]string) ([]string, error) {
 	skip := map[string]bool{target.Column: true}
 	if id != "" {
 		skip[id] = true
@@ -285,20 +315,20 @@ func candidatesOf(fr *frame.Frame, target jobs.Target, id, splitColumn string, e
 		skip[splitColumn] = true
 	}
 	for _, x := range exclude {
-		if fr.Column(x) == nil {
+		if !slices.Contains(columns, x) {
 			return nil, fmt.Errorf("exclude: column %q is not in the table", x)
 		}
 		skip[x] = true
 	}
 	for name := range manual {
-		if fr.Column(name) == nil {
+		if !slices.Contains(columns, name) {
 			return nil, fmt.Errorf("binning.manual: column %q is not in the table", name)
 		}
 	}
 	var out []string
-	for _, c := range fr.Columns {
-		if !skip[c.Name] {
-			out = append(out, c.Name)
+	for _, c := range columns {
+		if !skip[c] {
+			out = append(out, c)
 		}
 	}
 	if len(out) == 0 {
@@ -307,66 +337,67 @@ func candidatesOf(fr *frame.Frame, target jobs.Target, id, splitColumn string, e
 	return out, nil
 }
 
-// relationalRowKeys returns the customer id and as_of date of the given rows of a feature
-// table.
-func relationalRowKeys(tbl *ingest.Table, rows []int) ([]string, []arrow.Date32) {
-	var ids []string
-	var dates []arrow.Date32
-	ci := tbl.Schema.FieldIndices(features.CustomerIDColumn)[0]
-	di := tbl.Schema.FieldIndices(features.AsOfDateColumn)[0]
-	base := 0
-	k := 0
-	for _, b := range tbl.Batches {
-		n := int(b.Record.NumRows())
-		idc := b.Record.Column(ci).(*array.String)
-		dc := b.Record.Column(di).(*array.Date32)
-		for k < len(rows) && rows[k] < base+n {
-			i := rows[k] - base
-			ids = append(ids, idc.Value(i))
-			dates = append(dates, dc.Value(i))
-			k++
+// scoreSamples scores every used row of t and returns the samples validation needs, in
+// report order: score, PD, grade and label per row, and the attribute indices (for CSI) of
+// every sample but train, whose attribute counts are the scorecard's own. Rows are scored
+// in parallel in fixed chunks, each writing its own slots, so the result does not depend on
+// the number of cores.
+func scoreSamples(ctx context.Context, t *train.Table, res *train.Result) ([]report.Sample, error) {
+	n := t.Used()
+	const chunk = train.ScoreChunk
+	chunks := (n + chunk - 1) / chunk
+	// pos[c][s]: the position in sample s of chunk c's next row of that sample.
+	pos := make([][3]int, chunks+1)
+	for c := 0; c < chunks; c++ {
+		pos[c+1] = pos[c]
+		for _, s := range t.Sample[c*chunk : min((c+1)*chunk, n)] {
+			pos[c+1][s]++
 		}
-		base += n
 	}
-	return ids, dates
+	sizes := pos[chunks]
+	sc := res.Scorecard
+	all := make([]report.Sample, len(train.SampleNames))
+	for si, name := range train.SampleNames {
+		m := sizes[si]
+		all[si] = report.Sample{Name: name, Score: make([]float64, m), PD: make([]float64, m), Grade: make([]string, m), Bad: make([]int8, m)}
+		if si != 0 {
+			all[si].Attr = make([][]uint16, len(sc.Characteristics))
+			for j := range all[si].Attr {
+				all[si].Attr[j] = make([]uint16, m)
+			}
+		}
+	}
+	err := res.ScoreAll(ctx, n, func(c, k int, attr []int, r scorecard.Result) {
+		si := t.Sample[k]
+		smp := &all[si]
+		q := pos[c][si]
+		pos[c][si]++
+		smp.Score[q], smp.PD[q], smp.Grade[q], smp.Bad[q] = float64(r.Score), r.PD, r.Grade, t.Bad[k]
+		for j, a := range smp.Attr {
+			a[q] = uint16(attr[j])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []report.Sample
+	for si := range all {
+		if sizes[si] > 0 {
+			out = append(out, all[si])
+		}
+	}
+	return out, nil
 }
 
 // trainMetrics computes metrics.json: the contract's figures per sample (discrimination on
 // the published integer score, higher = better, so that they equal what an outside tool
 // computes from the scored table; calibration on the PD), stability, the variable report,
 // and the full validation with its traffic lights.
-func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prepared, scores *score.Scores, res *train.Result) (Metrics, error) {
+func trainMetrics(spec *jobs.Spec, runID string, rows RowSummary, samples []report.Sample, res *train.Result) (Metrics, error) {
 	mt := Metrics{
-		Model: spec.Name, RunID: runID,
-		Rows:      RowSummary{Input: int64(inputRows), Used: int64(len(prep.Used)), Quarantined: int64(inputRows - len(prep.Used)), ByReason: prep.Refused},
+		Model: spec.Name, RunID: runID, Rows: rows,
 		Samples:   map[string]metrics.SampleMetrics{},
 		Variables: res.Variables,
-	}
-	var samples []report.Sample
-	for si, name := range train.SampleNames {
-		var idx []int
-		for k, s := range prep.Sample {
-			if int(s) == si {
-				idx = append(idx, k)
-			}
-		}
-		if len(idx) == 0 {
-			continue
-		}
-		smp := report.Sample{Name: name, Score: make([]float64, len(idx)), PD: make([]float64, len(idx)), Grade: make([]string, len(idx)), Bad: make([]int8, len(idx)), Attr: make([][]uint16, len(scores.Attr))}
-		for j := range scores.Attr {
-			smp.Attr[j] = make([]uint16, len(idx))
-		}
-		for q, k := range idx {
-			smp.Score[q] = float64(scores.Score[k])
-			smp.PD[q] = scores.PD[k]
-			smp.Grade[q] = scores.Grade[k]
-			smp.Bad[q] = prep.Bad[k]
-			for j := range scores.Attr {
-				smp.Attr[j][q] = scores.Attr[j][k]
-			}
-		}
-		samples = append(samples, smp)
 	}
 	v, err := report.Validate(report.ValidationInput{Samples: samples, Higher: metrics.HigherGood, Scorecard: res.Scorecard}, thresholdsOf(spec))
 	if err != nil {
@@ -388,8 +419,9 @@ func trainMetrics(spec *jobs.Spec, runID string, inputRows int, prep *train.Prep
 	return mt, nil
 }
 
-// publishTrain writes the artifacts of a train run.
-func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *ingest.Table, prep *train.Prepared, res *train.Result, scores *score.Scores, mt Metrics, asOf time.Time, asOfDates []arrow.Date32) error {
+// publishTrain writes the artifacts of a train run. The scored table is built from the bin
+// indices and written one batch of publish.BatchRows rows at a time.
+func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *train.Table, res *train.Result, mt Metrics, asOf time.Time) error {
 	sc, err := res.Scorecard.Marshal()
 	if err != nil {
 		return err
@@ -418,32 +450,74 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, tbl *
 	if err := run.WriteFile(ctx, "binning.csv", publish.BinningCSV(order, res.Binned, sel)); err != nil {
 		return err
 	}
-	samples := make([]string, len(prep.Sample))
-	for k, s := range prep.Sample {
-		samples[k] = train.SampleNames[s]
-	}
 	pseudo, err := newPseudonymiser(spec)
 	if err != nil {
 		return err
 	}
-	if err := writeScored(ctx, run, publish.ScoredRows{
-		IDs: pseudo.ids(prep.IDs), AsOf: asOf, AsOfDates: asOfDates, Scores: scores, Model: spec.Name, ModelVersion: res.Scorecard.Version,
-		RunID: run.ID, Sample: samples, Bad: prep.Bad,
+	rows := publish.ScoredRows{AsOf: asOf, Model: spec.Name, ModelVersion: res.Scorecard.Version, RunID: run.ID, Sample: []string{}}
+	if err := streamParts(ctx, run, "scored", rows.Schema(), func(write func(arrow.Record) error) error {
+		return scoredBatches(ctx, t, res, pseudo, rows, write)
 	}); err != nil {
 		return err
 	}
-	q, err := frame.Quarantine(ctx, tbl, prep.Reasons)
-	if err != nil {
-		return err
-	}
-	defer releaseAll(q)
-	if len(q) > 0 {
+	if len(t.Quarantine) > 0 {
 		dir := "quarantine"
 		if spec.Inputs.Relational() {
 			dir = "quarantine/features"
 		}
-		if err := writeParts(ctx, run, dir, q[0].Schema(), q); err != nil {
+		if err := writeParts(ctx, run, dir, t.Quarantine[0].Schema(), t.Quarantine); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// scoredBatches builds the scored table of t's used rows, publish.BatchRows rows at a time,
+// and hands each record to write. rows carries the fields shared by every row.
+func scoredBatches(ctx context.Context, t *train.Table, res *train.Result, pseudo *pseudonymiser, rows publish.ScoredRows, write func(arrow.Record) error) error {
+	n := t.Used()
+	maxPoints := res.Scorecard.MaxPointsAll()
+	m := min(publish.BatchRows, n)
+	ids := make([]string, m)
+	var dates []arrow.Date32
+	if t.HasAsOf() {
+		dates = make([]arrow.Date32, m)
+	}
+	buf := &score.Scores{Score: make([]int32, m), PD: make([]float64, m), Grade: make([]string, m), Tier: make([]string, m)}
+	for q := range buf.Reasons {
+		buf.Reasons[q] = make([]string, m)
+	}
+	sample := make([]string, m)
+	for start := 0; start < n || start == 0; start += publish.BatchRows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(start+publish.BatchRows, n)
+		k := end - start
+		t.IDs(ids[:k], start)
+		rows.IDs = pseudo.ids(ids[:k])
+		if dates != nil {
+			rows.AsOfDates = dates[:k]
+			t.AsOf(rows.AsOfDates, start)
+		}
+		res.Score(start, end, maxPoints, func(i int, _ []int, r scorecard.Result) {
+			q := i - start
+			buf.Score[q], buf.PD[q], buf.Grade[q], buf.Tier[q] = int32(r.Score), r.PD, r.Grade, r.Tier
+			for j := range r.Reasons {
+				buf.Reasons[j][q] = r.Reasons[j]
+			}
+			sample[q] = train.SampleNames[t.Sample[i]]
+		})
+		s := &score.Scores{Score: buf.Score[:k], PD: buf.PD[:k], Grade: buf.Grade[:k], Tier: buf.Tier[:k]}
+		for j := range buf.Reasons {
+			s.Reasons[j] = buf.Reasons[j][:k]
+		}
+		rows.Scores, rows.Sample, rows.Bad = s, sample[:k], t.Bad[start:end]
+		if err := publish.Batches(rows, write); err != nil {
+			return err
+		}
+		if n == 0 {
+			break
 		}
 	}
 	return nil

@@ -154,7 +154,7 @@ func Prepare(fr *frame.Frame, target, bad, id string, split Split, candidates []
 		p.IDs = append(p.IDs, rowID)
 	}
 	if split.Method == "random" || split.Method == "time" || split.Method == "" {
-		assignRandom(p, split)
+		assignRandom(p.Bad, p.Sample, split)
 	}
 	return p, nil
 }
@@ -184,26 +184,27 @@ func dateOf(v string) (string, error) {
 // assignRandom assigns rows not yet in the OOT sample to train or test, stratified by the
 // label: within each class the rows are shuffled with the seed and the first
 // round(fraction·n) go to test. The same seed and rows give the same split.
-func assignRandom(p *Prepared, split Split) {
+func assignRandom(bad []int8, sample []uint8, split Split) {
 	frac := split.TestFraction
 	if frac <= 0 {
 		frac = 0.3
 	}
 	rng := rand.New(rand.NewPCG(uint64(split.Seed), 0x6c656e6473636f72))
+	idx := make([]int32, 0, len(bad))
 	for class := int8(0); class <= 1; class++ {
-		var idx []int
-		for k := range p.Used {
-			if p.Bad[k] == class && (split.Method != "time" || p.Sample[k] != 2) {
-				idx = append(idx, k)
+		idx = idx[:0]
+		for k := range bad {
+			if bad[k] == class && (split.Method != "time" || sample[k] != 2) {
+				idx = append(idx, int32(k))
 			}
 		}
 		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
 		nTest := int(math.Round(frac * float64(len(idx))))
 		for j, k := range idx {
 			if j < nTest {
-				p.Sample[k] = 1
+				sample[k] = 1
 			} else {
-				p.Sample[k] = 0
+				sample[k] = 0
 			}
 		}
 	}

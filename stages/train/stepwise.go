@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"gonum.org/v1/gonum/mat"
-
 	"lendscore/models/logit"
 )
 
 // stepwise runs the logit package's stepwise selection over the selected variables and
 // records every variable it leaves out, and the steps, in the report.
-func stepwise(ctx context.Context, selected []string, woe map[string][]float64, y []int8, sel Selection, byName map[string]*VariableReport, res *Result) ([]string, error) {
+func stepwise(ctx context.Context, selected []string, d *design, sel Selection, byName map[string]*VariableReport, res *Result) ([]string, error) {
 	opt := logit.StepwiseOptions{Criterion: logit.AIC}
 	switch sel.Stepwise {
 	case "forward":
@@ -26,13 +24,7 @@ func stepwise(ctx context.Context, selected []string, woe map[string][]float64, 
 	if sel.Criterion == "pvalue" {
 		opt.Criterion = logit.PValue
 	}
-	x := mat.NewDense(len(y), len(selected), nil)
-	for j, name := range selected {
-		for i, v := range woe[name] {
-			x.Set(i, j, v)
-		}
-	}
-	r, err := logit.StepwiseContext(ctx, x, y, selected, opt)
+	r, err := logit.StepwiseContext(ctx, d.matrix(selected), d.y, selected, opt)
 	if err != nil {
 		return nil, fmt.Errorf("stepwise selection: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,7 +51,8 @@ func (s *Selection) defaults() {
 // Options configure a fit.
 type Options struct {
 	Model, Version string
-	// Candidates are the candidate variables, in report order.
+	// Candidates are the candidate variables, in report order (Fit; FitTable takes the
+	// table's).
 	Candidates []string
 	Binning    binning.Config
 	// Manual holds hand-set bins: for a numeric variable its cut points, for a categorical
@@ -86,7 +88,7 @@ type VariableReport struct {
 type Result struct {
 	// Binned holds the binning of every candidate that could be binned, by name.
 	Binned map[string]*binning.Variable
-	// Variables reports every candidate in the order of Options.Candidates.
+	// Variables reports every candidate in the order of the table's candidates.
 	Variables []VariableReport
 	// Fit is the final logistic regression on the WOE of the selected variables.
 	Fit *logit.Result
@@ -97,18 +99,64 @@ type Result struct {
 	// StepLog records the stepwise and sign-check steps, in order.
 	StepLog   []string
 	Scorecard *scorecard.Scorecard
+	// Attr holds, per scorecard characteristic (model order), the attribute index of every
+	// used row of the table: what Scorecard.ScoreAttributes takes, equal to what the
+	// scorecard's own lookups give for the row's value.
+	Attr []*frame.Codes
 }
 
 // Fit bins the candidates on the train rows of p, selects variables, fits the regression and
-// builds the scorecard.
+// builds the scorecard. It is FitTable on the candidates of fr.
 func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Result, error) {
+	t, err := tableOf(fr, p, opts.Candidates)
+	if err != nil {
+		return nil, err
+	}
+	return FitTable(ctx, t, opts)
+}
+
+// tableOf holds the used rows of fr compactly.
+func tableOf(fr *frame.Frame, p *Prepared, candidates []string) (*Table, error) {
+	t := &Table{Bad: p.Bad, Sample: p.Sample, Refused: p.Refused}
+	buf := make([]float64, 0, min(len(p.Used), 1<<16))
+	for _, name := range candidates {
+		col := fr.Column(name)
+		if col == nil {
+			return nil, fmt.Errorf("candidate %q: not in the table", name)
+		}
+		c := &Candidate{Name: name, Kind: col.Kind}
+		if col.Kind == frame.Numeric {
+			c.Num = &frame.NumericColumn{}
+			for start := 0; start < len(p.Used); start += cap(buf) {
+				buf = buf[:0]
+				for _, i := range p.Used[start:min(start+cap(buf), len(p.Used))] {
+					buf = append(buf, col.Num[i])
+				}
+				c.Num.Append(buf)
+			}
+		} else {
+			c.Cat = frame.NewCategoricalColumn()
+			for _, i := range p.Used {
+				c.Cat.Append(col.Str[i], col.Valid[i])
+			}
+		}
+		t.Candidates = append(t.Candidates, c)
+	}
+	return t, nil
+}
+
+// FitTable bins the candidates of t on its train rows, selects variables, fits the
+// regression and builds the scorecard. It releases each candidate's values once the
+// candidate is binned (its bin indices replace them), so a table is fitted once. Results do
+// not depend on Options.Parallelism or GOMAXPROCS.
+func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 	opts.Selection.defaults()
-	var trainRows []int
+	var trainRows []int32
 	var yTrain []int8
-	for k, s := range p.Sample {
+	for k, s := range t.Sample {
 		if s == 0 {
-			trainRows = append(trainRows, p.Used[k])
-			yTrain = append(yTrain, p.Bad[k])
+			trainRows = append(trainRows, int32(k))
+			yTrain = append(yTrain, t.Bad[k])
 		}
 	}
 	nb := 0
@@ -119,7 +167,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 		return nil, fmt.Errorf("the train sample has %d rows and %d bads: the target needs both classes", len(yTrain), nb)
 	}
 	res := &Result{Binned: map[string]*binning.Variable{}}
-	reports, err := binAll(ctx, fr, trainRows, yTrain, opts, res)
+	reports, codes, err := binAll(ctx, t, trainRows, yTrain, opts, res)
 	if err != nil {
 		return nil, err
 	}
@@ -149,10 +197,19 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 	}
 	// Strongest first: the order of the correlation filter and of the model.
 	sort.SliceStable(kept, func(a, b int) bool { return byName[kept[a]].IV > byName[kept[b]].IV })
+	for name := range codes {
+		if !slices.Contains(kept, name) {
+			delete(codes, name) // not needed any more
+		}
+	}
 
-	woe := map[string][]float64{}
-	for _, name := range kept {
-		woe[name] = woeColumn(fr.Column(name), res.Binned[name], trainRows)
+	d := &design{rows: trainRows, y: yTrain, codes: codes, woe: map[string][]float64{}, index: map[string]int{}}
+	for i, name := range kept {
+		d.woe[name] = woeTable(res.Binned[name])
+		d.index[name] = i
+	}
+	if d.corr, err = d.correlations(ctx, kept); err != nil {
+		return nil, err
 	}
 
 	// Correlation of WOE values: of two variables above the limit, the lower IV goes.
@@ -160,7 +217,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 	for _, name := range kept {
 		drop := ""
 		for _, k := range afterCorr {
-			if c := pearson(woe[name], woe[k]); math.Abs(c) > opts.Selection.MaxCorrelation {
+			if c := d.pearson(name, k); math.Abs(c) > opts.Selection.MaxCorrelation {
 				drop = fmt.Sprintf("WOE correlation %.3f with %s above %.2f", c, k, opts.Selection.MaxCorrelation)
 				break
 			}
@@ -175,7 +232,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 	// VIF: drop the highest above the limit until none is.
 	selected := afterCorr
 	for len(selected) > 1 {
-		vifs, err := vif(selected, woe)
+		vifs, err := vif(selected, d.pearson)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +259,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 		return nil, errors.New("no variable passed selection: see dropped_because in the variable report")
 	}
 
-	selected, fit, err := fitModel(ctx, selected, woe, yTrain, opts.Selection, byName, res)
+	selected, fit, err := fitModel(ctx, selected, d, opts.Selection, byName, res)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +270,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 		r.Selected = true
 		r.Coefficient, r.StdErr, r.PValue = fit.Coef[i+1], fit.StdErr[i+1], fit.P[i+1]
 	}
-	if vifs, err := vif(selected, woe); err == nil && len(selected) > 1 {
+	if vifs, err := vif(selected, d.pearson); err == nil && len(selected) > 1 {
 		for i, v := range vifs {
 			byName[selected[i]].VIF = v
 		}
@@ -224,7 +281,7 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 	for i, a := range selected {
 		res.Corr[i] = make([]float64, len(selected))
 		for j, b := range selected {
-			res.Corr[i][j] = pearson(woe[a], woe[b])
+			res.Corr[i][j] = d.pearson(a, b)
 		}
 	}
 	sc, err := buildScorecard(selected, fit, res.Binned, opts)
@@ -232,31 +289,40 @@ func Fit(ctx context.Context, fr *frame.Frame, p *Prepared, opts Options) (*Resu
 		return nil, err
 	}
 	res.Scorecard = sc
+	for _, name := range selected {
+		res.Attr = append(res.Attr, codes[name])
+	}
 	return res, nil
 }
 
-// binAll bins every candidate on the train rows, in parallel; results do not depend on the
-// parallelism.
-func binAll(ctx context.Context, fr *frame.Frame, rows []int, y []int8, opts Options, res *Result) ([]VariableReport, error) {
-	reports := make([]VariableReport, len(opts.Candidates))
-	vars := make([]*binning.Variable, len(opts.Candidates))
-	errs := make([]error, len(opts.Candidates))
+// binAll bins every candidate on the train rows, in parallel, and returns the reports and
+// the bin index of every used row of each binned candidate; results do not depend on the
+// parallelism. Each candidate's values are released once it is binned.
+func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options, res *Result) ([]VariableReport, map[string]*frame.Codes, error) {
+	n := len(t.Candidates)
+	reports := make([]VariableReport, n)
+	vars := make([]*binning.Variable, n)
+	codes := make([]*frame.Codes, n)
+	errs := make([]error, n)
 	par := opts.Parallelism
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
 	}
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for w := 0; w < par; w++ {
+	for w := 0; w < min(par, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var s binScratch
 			for i := range next {
-				reports[i], vars[i], errs[i] = binOne(fr.Column(opts.Candidates[i]), rows, y, opts)
+				c := t.Candidates[i]
+				reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, y, opts, &s)
+				c.Num, c.Cat = nil, nil
 			}
 		}()
 	}
-	for i := range opts.Candidates {
+	for i := range t.Candidates {
 		if ctx.Err() != nil {
 			break
 		}
@@ -265,163 +331,260 @@ func binAll(ctx context.Context, fr *frame.Frame, rows []int, y []int8, opts Opt
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	out := map[string]*frame.Codes{}
 	for i, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if vars[i] != nil {
-			res.Binned[opts.Candidates[i]] = vars[i]
+			name := t.Candidates[i].Name
+			res.Binned[name] = vars[i]
+			out[name] = codes[i]
 		}
 	}
-	return reports, nil
+	return reports, out, nil
 }
 
-func binOne(col *frame.Column, rows []int, y []int8, opts Options) (VariableReport, *binning.Variable, error) {
-	r := VariableReport{Name: col.Name, Kind: col.Kind.String()}
+// binScratch holds one binning worker's buffers, reused from variable to variable.
+type binScratch struct {
+	x     []float64 // train values
+	buf   []float64 // a decoded chunk of the column
+	codes []uint32
+	goods []float64
+	bads  []float64
+	seen  []bool
+}
+
+// decodeChunk is the number of rows decoded at a time.
+const decodeChunk = 1 << 14
+
+func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *binScratch) (VariableReport, *binning.Variable, *frame.Codes, error) {
+	r := VariableReport{Name: c.Name, Kind: c.Kind.String()}
 	n := len(rows)
 	missing := 0
 	var v *binning.Variable
 	var err error
-	manual, hasManual := opts.Manual[col.Name]
-	if col.Kind == frame.Numeric {
-		x := make([]float64, n)
-		for k, i := range rows {
-			x[k] = col.Num[i]
-			if math.IsNaN(x[k]) {
+	manual, hasManual := opts.Manual[c.Name]
+	if c.Kind == frame.Numeric {
+		x := s.trainValues(c.Num, rows)
+		for _, xi := range x {
+			if xi != xi {
 				missing++
 			}
 		}
-		r.SingleShare = modeShareFloat(x)
 		if missing == n {
-			r.MissingShare = 1
+			r.SingleShare, r.MissingShare = 1, 1
 			r.DroppedBecause = "all values missing in the train sample"
-			return r, nil, nil
+			return r, nil, nil, nil
 		}
 		if hasManual {
 			breaks := make([]float64, len(manual))
-			for k, s := range manual {
-				if breaks[k], err = strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil {
-					return r, nil, fmt.Errorf("binning.manual.%s: %q is not a number", col.Name, s)
+			for k, t := range manual {
+				if breaks[k], err = strconv.ParseFloat(strings.TrimSpace(t), 64); err != nil {
+					return r, nil, nil, fmt.Errorf("binning.manual.%s: %q is not a number", c.Name, t)
 				}
 			}
-			v, err = binning.ManualNumeric(col.Name, x, y, nil, breaks, opts.Binning)
+			v, err = binning.ManualNumeric(c.Name, x, y, nil, breaks, opts.Binning)
 		} else {
-			v, err = binning.FitNumeric(col.Name, x, y, nil, opts.Binning)
+			v, err = binning.FitNumeric(c.Name, x, y, nil, opts.Binning)
 		}
+		r.SingleShare = modeShare(x) // reorders x
 	} else {
-		x := make([]string, n)
-		for k, i := range rows {
-			if col.Valid[i] {
-				x[k] = col.Str[i]
-			}
-			if x[k] == "" {
-				missing++
-			}
-		}
-		r.SingleShare = modeShareString(x)
+		var counts *binning.Counts
+		counts, missing, r.SingleShare = s.categoryCounts(c.Cat, rows, y)
 		if missing == n {
 			r.MissingShare = 1
 			r.DroppedBecause = "all values missing in the train sample"
-			return r, nil, nil
+			return r, nil, nil, nil
 		}
 		if hasManual {
 			groups := make([][]string, len(manual))
 			for k, g := range manual {
 				groups[k] = strings.Split(g, "|")
 			}
-			v, err = binning.ManualCategorical(col.Name, x, y, nil, groups, opts.Binning)
+			v, err = binning.ApplyManual(c.Name, counts, binning.Manual{Groups: groups}, opts.Binning)
 		} else {
-			v, err = binning.FitCategorical(col.Name, x, y, nil, opts.Binning)
+			v, err = binning.FitCounts(c.Name, counts, opts.Binning)
+		}
+		if err != nil {
+			err = fmt.Errorf("bin %s: %w", c.Name, err)
 		}
 	}
 	r.MissingShare = float64(missing) / float64(n)
 	if err != nil {
 		if hasManual {
-			return r, nil, fmt.Errorf("binning.manual.%s: %w", col.Name, err)
+			return r, nil, nil, fmt.Errorf("binning.manual.%s: %w", c.Name, err)
 		}
 		r.DroppedBecause = "binning failed: " + err.Error()
-		return r, nil, nil
+		return r, nil, nil, nil
 	}
 	r.IV = v.IV
 	r.Bins = len(v.Bins)
-	return r, v, nil
+	return r, v, s.binCodes(c, v, used), nil
 }
 
-func modeShareFloat(x []float64) float64 {
-	s := append([]float64(nil), x...)
-	sort.Float64s(s) // NaNs first
-	best, run := 0, 0
-	for i := range s {
-		if i > 0 && (s[i] == s[i-1] || math.IsNaN(s[i]) && math.IsNaN(s[i-1])) {
-			run++
-		} else {
-			run = 1
-		}
-		best = max(best, run)
+// trainValues decodes the values of rows (ascending) of col into s.x.
+func (s *binScratch) trainValues(col *frame.NumericColumn, rows []int32) []float64 {
+	if cap(s.x) < len(rows) {
+		s.x = make([]float64, len(rows))
 	}
-	return float64(best) / float64(len(x))
-}
-
-func modeShareString(x []string) float64 {
-	counts := map[string]int{}
-	best := 0
-	for _, v := range x {
-		counts[v]++
-		best = max(best, counts[v])
+	if cap(s.buf) < decodeChunk {
+		s.buf = make([]float64, decodeChunk)
 	}
-	return float64(best) / float64(len(x))
+	x := s.x[:0]
+	k := 0
+	for start := 0; start < col.Len() && k < len(rows); start += decodeChunk {
+		end := min(start+decodeChunk, col.Len())
+		buf := s.buf[:end-start]
+		col.Decode(buf, start)
+		for k < len(rows) && int(rows[k]) < end {
+			x = append(x, buf[int(rows[k])-start])
+			k++
+		}
+	}
+	return x
 }
 
-// woeColumn returns the WOE of the given rows of col.
-func woeColumn(col *frame.Column, v *binning.Variable, rows []int) []float64 {
-	out := make([]float64, len(rows))
-	if col.Kind == frame.Numeric {
-		for k, i := range rows {
-			out[k] = v.Bins[v.Index(col.Num[i])].WOE
+// categoryCounts counts the goods and bads of every category over rows (ascending); the
+// categories come in order of first appearance, as binning.Counts.AddCategorical adds them.
+// It also returns the number of missing values and the share of the most frequent value
+// (missing counted as one value).
+func (s *binScratch) categoryCounts(col *frame.CategoricalColumn, rows []int32, y []int8) (*binning.Counts, int, float64) {
+	nd := len(col.Dict)
+	s.goods = slices.Grow(s.goods[:0], nd)[:nd]
+	s.bads = slices.Grow(s.bads[:0], nd)[:nd]
+	s.seen = slices.Grow(s.seen[:0], nd)[:nd]
+	clear(s.goods)
+	clear(s.bads)
+	clear(s.seen)
+	if cap(s.codes) < decodeChunk {
+		s.codes = make([]uint32, decodeChunk)
+	}
+	var order []uint32
+	for start := 0; start < len(rows); start += decodeChunk {
+		part := rows[start:min(start+decodeChunk, len(rows))]
+		codes := s.codes[:len(part)]
+		col.Codes.Gather(codes, part)
+		for k, code := range codes {
+			if y[start+k] == 1 {
+				s.bads[code]++
+			} else {
+				s.goods[code]++
+			}
+			if !s.seen[code] {
+				s.seen[code] = true
+				order = append(order, code)
+			}
 		}
+	}
+	c := binning.NewCategoricalCounts()
+	c.MissingGoods, c.MissingBads = s.goods[0], s.bads[0]
+	best := 0.0
+	for code := range nd {
+		best = max(best, s.goods[code]+s.bads[code])
+	}
+	for _, code := range order {
+		if code != 0 {
+			c.Categories = append(c.Categories, col.Dict[code])
+			c.Goods = append(c.Goods, s.goods[code])
+			c.Bads = append(c.Bads, s.bads[code])
+		}
+	}
+	return c, int(s.goods[0] + s.bads[0]), best / float64(len(rows))
+}
+
+// binCodes returns the bin of every used row of c under v: the attribute index the
+// scorecard built from v gives the row's value.
+func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *frame.Codes {
+	out := frame.NewCodes(used, uint32(len(v.Bins)-1))
+	if c.Kind == frame.Categorical {
+		binOf := make([]uint32, len(c.Cat.Dict))
+		for code, cat := range c.Cat.Dict {
+			binOf[code] = uint32(v.IndexCategory(cat))
+		}
+		codes := s.codes[:0]
+		for start := 0; start < used; start += decodeChunk {
+			codes = slices.Grow(codes[:0], decodeChunk)[:min(decodeChunk, used-start)]
+			c.Cat.Codes.Decode(codes, start)
+			for k, code := range codes {
+				out.Set(start+k, binOf[code])
+			}
+		}
+		s.codes = codes
 		return out
 	}
-	for k, i := range rows {
-		s := ""
-		if col.Valid[i] {
-			s = col.Str[i]
+	l := newNumericLookup(v)
+	for start := 0; start < used; start += decodeChunk {
+		buf := s.buf[:min(decodeChunk, used-start)]
+		c.Num.Decode(buf, start)
+		for k, x := range buf {
+			out.Set(start+k, l.bin(x))
 		}
-		out[k] = v.Bins[v.IndexCategory(s)].WOE
 	}
 	return out
 }
 
-func pearson(a, b []float64) float64 {
-	n := float64(len(a))
-	var ma, mb float64
-	for i := range a {
-		ma += a[i]
-		mb += b[i]
+// numericLookup finds the bin of a numeric value as the scorecard's NumericAttribute does:
+// the missing bin for NaN, the bin holding a special value seen in training, else the
+// interval [edge, next edge) holding the value (a special value never seen in training
+// included).
+type numericLookup struct {
+	edges      []float64
+	special    []float64
+	specialBin []uint32
+	missing    uint32
+}
+
+func newNumericLookup(v *binning.Variable) *numericLookup {
+	l := &numericLookup{edges: v.Edges, missing: uint32(v.MissingBin)}
+	for i, b := range v.Bins {
+		for _, sv := range b.Special {
+			l.special = append(l.special, sv)
+			l.specialBin = append(l.specialBin, uint32(i))
+		}
 	}
-	ma /= n
-	mb /= n
-	var sab, saa, sbb float64
-	for i := range a {
-		da, db := a[i]-ma, b[i]-mb
-		sab += da * db
-		saa += da * da
-		sbb += db * db
+	return l
+}
+
+func (l *numericLookup) bin(x float64) uint32 {
+	if x != x {
+		return l.missing
 	}
-	if saa == 0 || sbb == 0 {
-		return 0
+	for k, sv := range l.special {
+		if x == sv {
+			return l.specialBin[k]
+		}
 	}
-	return sab / math.Sqrt(saa*sbb)
+	lo, hi := 0, len(l.edges)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if l.edges[m] <= x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return uint32(lo)
+}
+
+// woeTable returns the WOE of every bin of v.
+func woeTable(v *binning.Variable) []float64 {
+	w := make([]float64, len(v.Bins))
+	for i, b := range v.Bins {
+		w[i] = b.WOE
+	}
+	return w
 }
 
 // vif returns the variance inflation factor of each variable: 1/(1−R²ⱼ) of the OLS
 // regression of its WOE on the WOE of the others. It is computed as the diagonal of the
 // inverse of the WOE correlation matrix, which equals the auxiliary regressions' figure
-// exactly (a test checks it against github.com/sajari/regression) at O(n·p²) instead of one
-// QR decomposition of the data per variable. A singular matrix (a perfectly collinear
-// variable) gives +Inf.
-func vif(names []string, woe map[string][]float64) ([]float64, error) {
+// exactly (a test checks it against github.com/sajari/regression) at O(p³) once the
+// correlations are known, instead of one QR decomposition of the data per variable. A
+// singular matrix (a perfectly collinear variable) gives +Inf.
+func vif(names []string, corr func(a, b string) float64) ([]float64, error) {
 	p := len(names)
 	out := make([]float64, p)
 	if p < 2 {
@@ -430,15 +593,15 @@ func vif(names []string, woe map[string][]float64) ([]float64, error) {
 		}
 		return out, nil
 	}
-	corr := mat.NewSymDense(p, nil)
+	cm := mat.NewSymDense(p, nil)
 	for i := 0; i < p; i++ {
-		corr.SetSym(i, i, 1)
+		cm.SetSym(i, i, 1)
 		for j := i + 1; j < p; j++ {
-			corr.SetSym(i, j, pearson(woe[names[i]], woe[names[j]]))
+			cm.SetSym(i, j, corr(names[i], names[j]))
 		}
 	}
 	var inv mat.Dense
-	if err := inv.Inverse(corr); err != nil {
+	if err := inv.Inverse(cm); err != nil {
 		var cond mat.Condition
 		if !errors.As(err, &cond) {
 			for i := range out {
@@ -465,26 +628,16 @@ func vif(names []string, woe map[string][]float64) ([]float64, error) {
 // fitModel fits the regression on the selected variables, runs the optional stepwise
 // selection, then drops and refits while a coefficient contradicts its WOE (with WOE =
 // ln(%good/%bad) every coefficient must be negative).
-func fitModel(ctx context.Context, selected []string, woe map[string][]float64, y []int8, sel Selection, byName map[string]*VariableReport, res *Result) ([]string, *logit.Result, error) {
-	fit := func(names []string) (*logit.Result, error) {
-		x := mat.NewDense(len(y), len(names), nil)
-		for j, name := range names {
-			col := woe[name]
-			for i := range y {
-				x.Set(i, j, col[i])
-			}
-		}
-		return logit.FitContext(ctx, x, y, logit.Options{Names: names})
-	}
+func fitModel(ctx context.Context, selected []string, d *design, sel Selection, byName map[string]*VariableReport, res *Result) ([]string, *logit.Result, error) {
 	if sel.Stepwise != "" && sel.Stepwise != "none" {
 		var err error
-		selected, err = stepwise(ctx, selected, woe, y, sel, byName, res)
+		selected, err = stepwise(ctx, selected, d, sel, byName, res)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
 	for {
-		r, err := fit(selected)
+		r, err := d.fit(ctx, selected)
 		if err != nil {
 			return nil, nil, fmt.Errorf("logistic regression on %s: %w", strings.Join(selected, ", "), err)
 		}
@@ -564,4 +717,42 @@ func buildScorecard(selected []string, fit *logit.Result, binned map[string]*bin
 		return nil, err
 	}
 	return sc, nil
+}
+
+// ScoreChunk is the number of rows ScoreAll scores at a time.
+const ScoreChunk = 1 << 14
+
+// ScoreAll scores the n used rows of the table r was fitted on, on all cores, in chunks of
+// ScoreChunk rows: fn is called for each row with its chunk (rows [c·ScoreChunk,
+// (c+1)·ScoreChunk)), its row number, attribute indices and scoring. The rows of one chunk
+// come in order on one goroutine, so fn may keep state per chunk; results do not depend on
+// the number of cores.
+func (r *Result) ScoreAll(ctx context.Context, n int, fn func(c, k int, attr []int, s scorecard.Result)) error {
+	maxPoints := r.Scorecard.MaxPointsAll()
+	return forChunksOf(ctx, n, ScoreChunk, func(c, lo, hi int) {
+		r.Score(lo, hi, maxPoints, func(k int, attr []int, s scorecard.Result) { fn(c, k, attr, s) })
+	})
+}
+
+// Score scores used rows [lo, hi) of the table r was fitted on, in order, calling fn with
+// each row's number, its attribute index per characteristic (reused between calls) and its
+// scoring. maxPoints is Scorecard.MaxPointsAll. Distinct ranges may be scored concurrently.
+func (r *Result) Score(lo, hi int, maxPoints []int, fn func(k int, attr []int, s scorecard.Result)) {
+	p := len(r.Attr)
+	const chunk = 1 << 12
+	codes := make([]uint32, p*chunk)
+	attr := make([]int, p)
+	for start := lo; start < hi; start += chunk {
+		end := min(start+chunk, hi)
+		m := end - start
+		for j, c := range r.Attr {
+			c.Decode(codes[j*chunk:j*chunk+m], start)
+		}
+		for i := 0; i < m; i++ {
+			for j := range attr {
+				attr[j] = int(codes[j*chunk+i])
+			}
+			fn(start+i, attr, r.Scorecard.ScoreAttributes(attr, maxPoints))
+		}
+	}
 }

@@ -1,0 +1,520 @@
+package frame
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+)
+
+// This file holds the compact column types a trainer keeps in memory instead of the Arrow
+// table: a numeric column as scaled integers, a categorical column as dictionary codes, a text
+// column as one byte buffer. They copy what they keep, so the Arrow batches they were built
+// from can be released at once.
+
+// maxScale is the largest number of decimal digits a NumericColumn chunk stores exactly.
+const maxScale = 9
+
+var pow10 = [maxScale + 1]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
+// NumericColumn holds float64 values compactly and losslessly. Values are appended in chunks
+// (one per Append call); a chunk whose values all are k/10^d for integers k with |k| < 2^53
+// and one d ≤ 9 stores k − min(k) in the narrowest of 8, 16 and 32 bits (decimal CSV text
+// such as 0.352 or 120000 reads back bit for bit); other chunks keep raw float64. NaN
+// (missing) is stored as the largest value of the width. A flat table of amounts, counts,
+// ratios and scores typically takes 1 to 4 bytes per value instead of 8.
+type NumericColumn struct {
+	n      int
+	chunks []numChunk
+	starts []int // first row of each chunk
+	ks     []int64
+}
+
+type numChunk struct {
+	n     int
+	scale uint8
+	base  int64
+	u8    []uint8
+	u16   []uint16
+	u32   []uint32
+	raw   []float64
+}
+
+// Len returns the number of values.
+func (c *NumericColumn) Len() int { return c.n }
+
+// Bytes returns the memory the values take.
+func (c *NumericColumn) Bytes() int {
+	b := 0
+	for i := range c.chunks {
+		ch := &c.chunks[i]
+		b += len(ch.u8) + 2*len(ch.u16) + 4*len(ch.u32) + 8*len(ch.raw)
+	}
+	return b
+}
+
+// Append adds the values v (NaN = missing) as one chunk.
+func (c *NumericColumn) Append(v []float64) {
+	if len(v) == 0 {
+		return
+	}
+	c.starts = append(c.starts, c.n)
+	c.chunks = append(c.chunks, c.encode(v))
+	c.n += len(v)
+}
+
+// exact reports whether x is k/10^scale for the integer k = round(x·10^scale), |k| < 2^53,
+// bit for bit (so −0 is not: it would read back as 0).
+func exact(x float64, scale int) (int64, bool) {
+	p := pow10[scale]
+	k := math.Round(x * p)
+	if !(math.Abs(k) < 1<<53) {
+		return 0, false
+	}
+	ki := int64(k)
+	return ki, math.Float64bits(float64(ki)/p) == math.Float64bits(x)
+}
+
+// encode builds the chunk of v.
+func (c *NumericColumn) encode(v []float64) numChunk {
+	ch := numChunk{n: len(v)}
+	if cap(c.ks) < len(v) {
+		c.ks = make([]int64, len(v))
+	}
+	ks := c.ks[:len(v)]
+	scale := 0
+	for i, x := range v {
+		if x != x {
+			continue
+		}
+		k, ok := exact(x, scale)
+		for !ok && scale < maxScale {
+			// A finer scale: the values so far stay exact with their k scaled up.
+			next := scale + 1
+			for ; next <= maxScale; next++ {
+				if k, ok = exact(x, next); ok {
+					break
+				}
+			}
+			if !ok {
+				break
+			}
+			f := int64(pow10[next-scale])
+			for j, y := range v[:i] {
+				if y == y {
+					if ks[j] > (1<<53)/f || ks[j] < -(1<<53)/f {
+						ok = false
+						break
+					}
+					ks[j] *= f
+				}
+			}
+			scale = next
+		}
+		if !ok {
+			ch.raw = append([]float64(nil), v...)
+			return ch
+		}
+		ks[i] = k
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for i, x := range v {
+		if x == x {
+			lo, hi = min(lo, ks[i]), max(hi, ks[i])
+		}
+	}
+	if lo > hi { // all missing
+		lo, hi = 0, 0
+	}
+	ch.scale, ch.base = uint8(scale), lo
+	switch span := uint64(hi - lo); {
+	case span < math.MaxUint8:
+		ch.u8 = pack[uint8](v, ks, lo)
+	case span < math.MaxUint16:
+		ch.u16 = pack[uint16](v, ks, lo)
+	case span < math.MaxUint32:
+		ch.u32 = pack[uint32](v, ks, lo)
+	default:
+		ch.raw = append([]float64(nil), v...)
+	}
+	return ch
+}
+
+// offset is the storage of a chunk's scaled integers; its largest value marks NaN.
+type offset interface{ ~uint8 | ~uint16 | ~uint32 }
+
+func missingOf[U offset]() U { return ^U(0) }
+
+// pack returns k − lo for every value of v (NaN as the missing mark).
+func pack[U offset](v []float64, ks []int64, lo int64) []U {
+	out := make([]U, len(v))
+	for i, x := range v {
+		if x != x {
+			out[i] = missingOf[U]()
+		} else {
+			out[i] = U(ks[i] - lo)
+		}
+	}
+	return out
+}
+
+// unpack writes (base + u)/p for every u of src into dst (the missing mark as NaN).
+func unpack[U offset](dst []float64, src []U, base int64, p float64) {
+	nan, miss := math.NaN(), missingOf[U]()
+	for i, u := range src[:len(dst)] {
+		if u == miss {
+			dst[i] = nan
+		} else {
+			dst[i] = float64(base+int64(u)) / p
+		}
+	}
+}
+
+// Decode writes the values of rows [start, start+len(dst)) into dst.
+func (c *NumericColumn) Decode(dst []float64, start int) {
+	if start < 0 || start+len(dst) > c.n {
+		panic(fmt.Sprintf("frame: decode rows [%d, %d) of %d", start, start+len(dst), c.n))
+	}
+	ci := sort.SearchInts(c.starts, start+1) - 1
+	for len(dst) > 0 {
+		ch := &c.chunks[ci]
+		off := start - c.starts[ci]
+		m := min(len(dst), ch.n-off)
+		ch.decode(dst[:m], off)
+		dst, start = dst[m:], start+m
+		ci++
+	}
+}
+
+func (ch *numChunk) decode(dst []float64, off int) {
+	p := pow10[ch.scale]
+	switch {
+	case ch.raw != nil:
+		copy(dst, ch.raw[off:])
+	case ch.u8 != nil:
+		unpack(dst, ch.u8[off:], ch.base, p)
+	case ch.u16 != nil:
+		unpack(dst, ch.u16[off:], ch.base, p)
+	default:
+		unpack(dst, ch.u32[off:], ch.base, p)
+	}
+}
+
+// Codes is a column of small non-negative integers (dictionary codes, bin indices) stored in
+// the narrowest of 8, 16 and 32 bits that holds the largest value so far.
+type Codes struct {
+	n   int
+	u8  []uint8
+	u16 []uint16
+	u32 []uint32
+}
+
+// NewCodes returns n zero codes wide enough for values up to maxValue, for Set.
+func NewCodes(n int, maxValue uint32) *Codes {
+	c := &Codes{n: n}
+	switch {
+	case maxValue <= math.MaxUint8:
+		c.u8 = make([]uint8, n)
+	case maxValue <= math.MaxUint16:
+		c.u16 = make([]uint16, n)
+	default:
+		c.u32 = make([]uint32, n)
+	}
+	return c
+}
+
+// Len returns the number of codes.
+func (c *Codes) Len() int { return c.n }
+
+// Bytes returns the memory the codes take.
+func (c *Codes) Bytes() int { return len(c.u8) + 2*len(c.u16) + 4*len(c.u32) }
+
+// Append adds v, widening the storage when v does not fit.
+func (c *Codes) Append(v uint32) {
+	if c.u16 == nil && c.u32 == nil && v > math.MaxUint8 {
+		c.u16 = make([]uint16, c.n, max(2*c.n, 16))
+		for i, u := range c.u8 {
+			c.u16[i] = uint16(u)
+		}
+		c.u8 = nil
+	}
+	if c.u16 != nil && v > math.MaxUint16 {
+		c.u32 = make([]uint32, c.n, max(2*c.n, 16))
+		for i, u := range c.u16 {
+			c.u32[i] = uint32(u)
+		}
+		c.u16 = nil
+	}
+	switch {
+	case c.u32 != nil:
+		c.u32 = append(c.u32, v)
+	case c.u16 != nil:
+		c.u16 = append(c.u16, uint16(v))
+	default:
+		c.u8 = append(c.u8, uint8(v))
+	}
+	c.n++
+}
+
+// Set sets code i to v, which must fit the width NewCodes chose. Distinct i may be set
+// concurrently.
+func (c *Codes) Set(i int, v uint32) {
+	switch {
+	case c.u8 != nil:
+		c.u8[i] = uint8(v)
+	case c.u16 != nil:
+		c.u16[i] = uint16(v)
+	default:
+		c.u32[i] = v
+	}
+}
+
+// At returns code i.
+func (c *Codes) At(i int) uint32 {
+	switch {
+	case c.u8 != nil:
+		return uint32(c.u8[i])
+	case c.u16 != nil:
+		return uint32(c.u16[i])
+	}
+	return c.u32[i]
+}
+
+// Gather writes the codes of rows into dst (len(dst) = len(rows)).
+func (c *Codes) Gather(dst []uint32, rows []int32) {
+	dst = dst[:len(rows)]
+	switch {
+	case c.u8 != nil:
+		for i, r := range rows {
+			dst[i] = uint32(c.u8[r])
+		}
+	case c.u16 != nil:
+		for i, r := range rows {
+			dst[i] = uint32(c.u16[r])
+		}
+	default:
+		for i, r := range rows {
+			dst[i] = c.u32[r]
+		}
+	}
+}
+
+// Decode writes the codes of rows [start, start+len(dst)) into dst.
+func (c *Codes) Decode(dst []uint32, start int) {
+	switch {
+	case c.u8 != nil:
+		for i, u := range c.u8[start : start+len(dst)] {
+			dst[i] = uint32(u)
+		}
+	case c.u16 != nil:
+		for i, u := range c.u16[start : start+len(dst)] {
+			dst[i] = uint32(u)
+		}
+	default:
+		copy(dst, c.u32[start:start+len(dst)])
+	}
+}
+
+// CategoricalColumn holds a categorical column as dictionary codes: code 0 is missing (null
+// or the empty string), code c ≥ 1 is Dict[c]. Categories get codes in order of first
+// appearance. Values are read as FromTable reads a categorical column.
+type CategoricalColumn struct {
+	// Dict lists the categories by code; Dict[0] is "" (missing).
+	Dict  []string
+	Codes Codes
+
+	index map[string]uint32
+	memo  map[uint64]uint32 // non-string arrays: value bits → code
+}
+
+// NewCategoricalColumn returns an empty categorical column.
+func NewCategoricalColumn() *CategoricalColumn {
+	return &CategoricalColumn{Dict: []string{""}, index: map[string]uint32{"": 0}, memo: map[uint64]uint32{}}
+}
+
+func (c *CategoricalColumn) code(s string) uint32 {
+	k, ok := c.index[s]
+	if !ok {
+		s = strings.Clone(s)
+		k = uint32(len(c.Dict))
+		c.Dict = append(c.Dict, s)
+		c.index[s] = k
+	}
+	return k
+}
+
+// Append adds one value (valid false, or "": missing).
+func (c *CategoricalColumn) Append(s string, valid bool) {
+	if !valid {
+		c.Codes.Append(0)
+		return
+	}
+	c.Codes.Append(c.code(s))
+}
+
+// memoCode returns the code of a non-string value identified by bits, computing its text
+// with text the first time.
+func (c *CategoricalColumn) memoCode(bits uint64, text func() string) uint32 {
+	k, ok := c.memo[bits]
+	if !ok {
+		k = c.code(text())
+		c.memo[bits] = k
+	}
+	return k
+}
+
+// AppendArray appends rows of a (nil: every row) to the column.
+func (c *CategoricalColumn) AppendArray(a arrow.Array, rows []int) {
+	each := func(fn func(i int)) {
+		if rows == nil {
+			for i := 0; i < a.Len(); i++ {
+				fn(i)
+			}
+			return
+		}
+		for _, i := range rows {
+			fn(i)
+		}
+	}
+	switch arr := a.(type) {
+	case *array.String:
+		each(func(i int) {
+			if arr.IsNull(i) {
+				c.Codes.Append(0)
+				return
+			}
+			c.Codes.Append(c.code(arr.Value(i)))
+		})
+	case *array.LargeString:
+		each(func(i int) {
+			if arr.IsNull(i) {
+				c.Codes.Append(0)
+				return
+			}
+			c.Codes.Append(c.code(arr.Value(i)))
+		})
+	case *array.Int64:
+		each(func(i int) {
+			if arr.IsNull(i) {
+				c.Codes.Append(0)
+				return
+			}
+			c.Codes.Append(c.memoCode(uint64(arr.Value(i)), func() string { return arr.ValueStr(i) }))
+		})
+	case *array.Date32:
+		each(func(i int) {
+			if arr.IsNull(i) {
+				c.Codes.Append(0)
+				return
+			}
+			c.Codes.Append(c.memoCode(uint64(arr.Value(i)), func() string { return arr.Value(i).FormattedString() }))
+		})
+	default:
+		each(func(i int) {
+			if a.IsNull(i) {
+				c.Codes.Append(0)
+				return
+			}
+			c.Codes.Append(c.code(a.ValueStr(i)))
+		})
+	}
+}
+
+// Text returns the category of row i ("" when missing).
+func (c *CategoricalColumn) Text(i int) string { return c.Dict[c.Codes.At(i)] }
+
+// TextColumn holds one string per row in a single byte buffer (ids, for example).
+type TextColumn struct {
+	data  []byte
+	ends  []uint32 // end of row i relative to bases[i>>textBlockBits]
+	bases []int    // start of every block of 2^textBlockBits rows
+	null  []bool
+}
+
+const textBlockBits = 16
+
+// Len returns the number of rows.
+func (c *TextColumn) Len() int { return len(c.ends) }
+
+// Bytes returns the memory the column takes.
+func (c *TextColumn) Bytes() int { return len(c.data) + 4*len(c.ends) + len(c.null) }
+
+// Append adds s (valid false: null).
+func (c *TextColumn) Append(s string, valid bool) {
+	i := len(c.ends)
+	if i&(1<<textBlockBits-1) == 0 {
+		c.bases = append(c.bases, len(c.data))
+	}
+	c.data = append(c.data, s...)
+	c.ends = append(c.ends, uint32(len(c.data)-c.bases[i>>textBlockBits]))
+	c.null = append(c.null, !valid)
+}
+
+func (c *TextColumn) span(i int) (int, int) {
+	base := c.bases[i>>textBlockBits]
+	start := base
+	if i&(1<<textBlockBits-1) != 0 {
+		start = base + int(c.ends[i-1])
+	}
+	return start, base + int(c.ends[i])
+}
+
+// Value returns row i and whether it is valid.
+func (c *TextColumn) Value(i int) (string, bool) {
+	s, e := c.span(i)
+	return string(c.data[s:e]), !c.null[i]
+}
+
+// Strings writes rows [start, start+len(dst)) into dst with a single allocation (nulls as
+// "").
+func (c *TextColumn) Strings(dst []string, start int) {
+	if len(dst) == 0 {
+		return
+	}
+	s0, _ := c.span(start)
+	_, e1 := c.span(start + len(dst) - 1)
+	all := string(c.data[s0:e1])
+	for k := range dst {
+		s, e := c.span(start + k)
+		dst[k] = all[s-s0 : e-s0]
+	}
+}
+
+// NumericValues converts a to float64 as FromTable converts a numeric column: nulls are NaN;
+// integer, float and decimal arrays convert exactly as strconv.ParseFloat of their text. It
+// appends to dst and returns it with the number of ±Inf values.
+func NumericValues(dst []float64, a arrow.Array) ([]float64, int, error) {
+	col := &Column{Kind: Numeric, Num: dst}
+	if err := appendArray(col, a); err != nil {
+		return dst, 0, err
+	}
+	return col.Num, col.NonFinite, nil
+}
+
+// KindOf returns the kind FromTable gives a column of type t (categorical forces
+// Categorical).
+func KindOf(t arrow.DataType, categorical bool) Kind {
+	if isNumeric(t) && !categorical {
+		return Numeric
+	}
+	return Categorical
+}
+
+// NewColumn returns an empty column.
+func NewColumn(name string, kind Kind) *Column { return &Column{Name: name, Kind: kind} }
+
+// AppendArray appends every row of a to c, as FromTable does.
+func (c *Column) AppendArray(a arrow.Array) error { return appendArray(c, a) }
+
+// Reset empties c and keeps its storage. Strings of a categorical column reference the Arrow
+// buffers they were read from, so a column reused batch by batch must not outlive its batch.
+func (c *Column) Reset() {
+	c.Num, c.Str, c.Valid, c.NonFinite = c.Num[:0], c.Str[:0], c.Valid[:0], 0
+}
+
+// FormatNumber writes a numeric value as Column.Text does.
+func FormatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

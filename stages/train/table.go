@@ -1,0 +1,529 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"lendscore/stages/frame"
+	"lendscore/stages/ingest"
+)
+
+// Rules say how a modelling table is read: its target, id and split, the candidate
+// variables, and the row rules of Prepare.
+type Rules struct {
+	// Target is the label column; a row whose text equals Bad is bad, any other value good.
+	Target, Bad string
+	// ID, when set, is published as each row's id; with UniqueID a null or repeated id
+	// refuses the row (the first occurrence is kept). Without ID the row number is the id.
+	ID       string
+	UniqueID bool
+	// AsOf, when set, is a date32 column kept for every used row (the observation date of
+	// a snapshot).
+	AsOf  string
+	Split Split
+	// Candidates are the candidate variables, in report order.
+	Candidates []string
+	// Categorical names numeric columns that are binned as categories.
+	Categorical map[string]bool
+}
+
+// Candidate is one candidate variable of a Table, held compactly: a numeric column as
+// frame.NumericColumn, a categorical one as dictionary codes.
+type Candidate struct {
+	Name string
+	Kind frame.Kind
+	Num  *frame.NumericColumn
+	Cat  *frame.CategoricalColumn
+}
+
+// Table is a modelling table after the row rules, held compactly for fitting and scoring:
+// the label, sample and id of every used row and its candidate variables, the refused rows
+// as quarantine records. A Builder makes one from Arrow batches, one batch at a time, so
+// the input never needs to be in memory as Arrow: a 10-million-row table of 20 variables
+// takes some 40 bytes a row.
+type Table struct {
+	// Input counts the rows read; Used = Input − refused rows.
+	Input int64
+	// Refused counts refused rows by reason code (the text before the first ':').
+	Refused map[string]int64
+	// Quarantine holds the refused rows, unchanged, with _source_file, _source_row and
+	// reason (schemas.Quarantine), in input order.
+	Quarantine []arrow.Record
+	// Bad and Sample hold, per used row in input order, the label (1 = bad) and the sample
+	// (0 train, 1 test, 2 oot).
+	Bad    []int8
+	Sample []uint8
+	// Candidates are the candidate variables, in Rules.Candidates order.
+	Candidates []*Candidate
+
+	idNum   *frame.NumericColumn // numeric id column
+	idText  *frame.TextColumn    // text id column
+	asOf    []arrow.Date32
+	refused []int64 // input row numbers of the refused rows, ascending
+}
+
+// Used returns the number of used rows.
+func (t *Table) Used() int { return len(t.Bad) }
+
+// Release releases the quarantine records.
+func (t *Table) Release() {
+	for _, r := range t.Quarantine {
+		r.Release()
+	}
+	t.Quarantine = nil
+}
+
+// HasAsOf reports whether the table keeps an observation date per row.
+func (t *Table) HasAsOf() bool { return t.asOf != nil }
+
+// AsOf writes the observation dates of used rows [start, start+len(dst)) into dst.
+func (t *Table) AsOf(dst []arrow.Date32, start int) { copy(dst, t.asOf[start:]) }
+
+// IDs writes the ids of used rows [start, start+len(dst)) into dst: the id column's text
+// (numbers as Column.Text writes them; "" when null), or the input row number without an id
+// column.
+func (t *Table) IDs(dst []string, start int) {
+	switch {
+	case t.idText != nil:
+		t.idText.Strings(dst, start)
+	case t.idNum != nil:
+		v := make([]float64, len(dst))
+		t.idNum.Decode(v, start)
+		var buf []byte
+		ends := make([]int, len(dst))
+		for k, x := range v {
+			if x == x {
+				buf = strconv.AppendFloat(buf, x, 'f', -1, 64)
+			}
+			ends[k] = len(buf)
+		}
+		splitText(dst, buf, ends)
+	default:
+		// Input row numbers: used row k is input row k plus the refused rows before it.
+		skipped := 0
+		for skipped < len(t.refused) && t.refused[skipped] <= int64(start+skipped) {
+			skipped++
+		}
+		var buf []byte
+		ends := make([]int, len(dst))
+		for k := range dst {
+			row := int64(start + k + skipped)
+			for skipped < len(t.refused) && t.refused[skipped] <= row {
+				skipped++
+				row++
+			}
+			buf = strconv.AppendInt(buf, row, 10)
+			ends[k] = len(buf)
+		}
+		splitText(dst, buf, ends)
+	}
+}
+
+// splitText sets dst[k] to buf[ends[k-1]:ends[k]], with one allocation for all of them.
+func splitText(dst []string, buf []byte, ends []int) {
+	all := string(buf)
+	s := 0
+	for k, e := range ends {
+		dst[k] = all[s:e]
+		s = e
+	}
+}
+
+// Builder builds a Table from the batches of a modelling table.
+type Builder struct {
+	rules   Rules
+	schema  *arrow.Schema
+	t       *Table
+	ootFrom string
+	badNum  float64 // Bad as a number; NaN when a numeric target can never equal it
+	err     error
+
+	target, split, id, asOf int // column indices; -1 when absent
+	cands                   []int
+	tcol, scol, icol        *frame.Column
+	candVals                [][]float64 // numeric candidates: values of the batch
+	idVals                  []float64
+	reasons                 []string
+	used                    []int
+
+	row      int64 // input rows so far
+	seenNum  map[uint64]int64
+	seenText map[string]int64
+	lastNum  float64
+	lastText string
+	ordered  bool // ids so far strictly increasing: no repeat possible
+}
+
+// NewBuilder returns a builder for tables read with rules.
+func NewBuilder(rules Rules) *Builder {
+	return &Builder{rules: rules, t: &Table{Refused: map[string]int64{}}, ordered: true}
+}
+
+// start resolves the columns of the first batch's schema.
+func (b *Builder) start(s *arrow.Schema) error {
+	b.schema = s
+	col := func(name, what string) (int, error) {
+		idx := s.FieldIndices(name)
+		if len(idx) == 0 {
+			return -1, fmt.Errorf("%s column %q: not in the table", what, name)
+		}
+		return idx[0], nil
+	}
+	r := b.rules
+	var err error
+	optional := func(name, what string) (int, error) {
+		if name == "" {
+			return -1, nil
+		}
+		return col(name, what)
+	}
+	if b.target, err = col(r.Target, "target"); err != nil {
+		return err
+	}
+	if b.id, err = optional(r.ID, "id"); err != nil {
+		return err
+	}
+	splitCol := ""
+	b.split = -1
+	if r.Split.Method == "column" || r.Split.Method == "time" {
+		splitCol = r.Split.Column
+		if b.split, err = col(splitCol, "split"); err != nil {
+			return err
+		}
+	}
+	if b.asOf, err = optional(r.AsOf, "as-of"); err != nil {
+		return err
+	}
+	if b.asOf >= 0 && s.Field(b.asOf).Type.ID() != arrow.DATE32 {
+		return fmt.Errorf("as-of column %q: %s, want date32", r.AsOf, s.Field(b.asOf).Type)
+	}
+	kind := func(i int) frame.Kind {
+		f := s.Field(i)
+		return frame.KindOf(f.Type, r.Categorical[f.Name])
+	}
+	b.tcol = frame.NewColumn(r.Target, kind(b.target))
+	if b.split >= 0 {
+		b.scol = frame.NewColumn(splitCol, kind(b.split))
+	}
+	if b.id >= 0 {
+		b.icol = frame.NewColumn(r.ID, kind(b.id))
+		if b.icol.Kind == frame.Numeric {
+			b.t.idNum = &frame.NumericColumn{}
+		} else {
+			b.t.idText = &frame.TextColumn{}
+		}
+	}
+	b.badNum = math.NaN()
+	if b.tcol.Kind == frame.Numeric {
+		if v, err := strconv.ParseFloat(r.Bad, 64); err == nil && frame.FormatNumber(v) == r.Bad {
+			b.badNum = v
+		}
+	}
+	b.ootFrom = r.Split.OOTFrom.Format(time.DateOnly)
+	for _, name := range r.Candidates {
+		ci, err := col(name, "candidate")
+		if err != nil {
+			return err
+		}
+		b.cands = append(b.cands, ci)
+		c := &Candidate{Name: name, Kind: kind(ci)}
+		if c.Kind == frame.Numeric {
+			c.Num = &frame.NumericColumn{}
+		} else {
+			c.Cat = frame.NewCategoricalColumn()
+		}
+		b.t.Candidates = append(b.t.Candidates, c)
+	}
+	b.candVals = make([][]float64, len(b.cands))
+	if r.UniqueID && b.id >= 0 {
+		b.seenNum, b.seenText = map[uint64]int64{}, map[string]int64{}
+	}
+	return nil
+}
+
+// Add applies the row rules to the rows of one batch and keeps what the table needs of
+// them; the batch is not retained. Batches must come in input order and share a schema.
+func (b *Builder) Add(ctx context.Context, batch ingest.Batch) error {
+	if b.err != nil {
+		return b.err
+	}
+	if err := b.add(ctx, batch); err != nil {
+		b.err = err
+		return err
+	}
+	return nil
+}
+
+func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
+	rec := batch.Record
+	if b.schema == nil {
+		if err := b.start(rec.Schema()); err != nil {
+			return err
+		}
+	}
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	r := b.rules
+	fail := func(name string, err error) error {
+		return fmt.Errorf("file %s: column %s: %w", batch.File, name, err)
+	}
+	b.tcol.Reset()
+	if err := b.tcol.AppendArray(rec.Column(b.target)); err != nil {
+		return fail(r.Target, err)
+	}
+	if b.scol != nil {
+		b.scol.Reset()
+		if err := b.scol.AppendArray(rec.Column(b.split)); err != nil {
+			return fail(b.scol.Name, err)
+		}
+	}
+	if b.icol != nil {
+		b.icol.Reset()
+		if err := b.icol.AppendArray(rec.Column(b.id)); err != nil {
+			return fail(r.ID, err)
+		}
+	}
+	var inf []int // numeric candidates holding ±Inf in this batch, in candidate order
+	for j, c := range b.t.Candidates {
+		if c.Kind != frame.Numeric {
+			continue
+		}
+		vals, nonFinite, err := frame.NumericValues(b.candVals[j][:0], rec.Column(b.cands[j]))
+		if err != nil {
+			return fail(c.Name, err)
+		}
+		b.candVals[j] = vals
+		if nonFinite > 0 {
+			inf = append(inf, j)
+		}
+	}
+
+	if cap(b.reasons) < n {
+		b.reasons = make([]string, n)
+	}
+	reasons := b.reasons[:n]
+	b.used = b.used[:0]
+	refused := 0
+	for i := 0; i < n; i++ {
+		row := b.row + int64(i)
+		reason := ""
+		var y int8
+		if b.tcol.Kind == frame.Numeric {
+			switch v := b.tcol.Num[i]; {
+			case math.IsNaN(v):
+				reason = "null_target:" + r.Target
+			case math.Float64bits(v) == math.Float64bits(b.badNum):
+				y = 1
+			}
+		} else {
+			switch tv, ok := b.tcol.Text(i); {
+			case !ok:
+				reason = "null_target:" + r.Target
+			case tv == r.Bad:
+				y = 1
+			}
+		}
+		var sample uint8
+		if reason == "" && b.scol != nil {
+			sv, ok := b.scol.Text(i)
+			switch {
+			case !ok:
+				reason = "null_sample:" + b.scol.Name
+			case r.Split.Method == "column":
+				s, known := sampleOf(sv)
+				if !known {
+					reason = fmt.Sprintf("invalid_sample:%s=%q", b.scol.Name, sv)
+				}
+				sample = s
+			default: // time
+				d, err := dateOf(sv)
+				if err != nil {
+					reason = fmt.Sprintf("invalid_date:%s=%q", b.scol.Name, sv)
+				} else if d >= b.ootFrom {
+					sample = 2
+				} else {
+					sample = 255 // decided by assignRandom
+				}
+			}
+		}
+		if reason == "" {
+			for _, j := range inf {
+				if math.IsInf(b.candVals[j][i], 0) {
+					reason = "non_finite:" + b.t.Candidates[j].Name
+					break
+				}
+			}
+		}
+		if reason == "" && b.seenNum != nil {
+			reason = b.checkID(i, row)
+		}
+		reasons[i] = reason
+		if reason != "" {
+			code, _, _ := strings.Cut(reason, ":")
+			b.t.Refused[code]++
+			b.t.refused = append(b.t.refused, row)
+			refused++
+			continue
+		}
+		b.used = append(b.used, i)
+		b.t.Bad = append(b.t.Bad, y)
+		b.t.Sample = append(b.t.Sample, sample)
+	}
+	used := b.used
+
+	if b.icol != nil {
+		if b.icol.Kind == frame.Numeric {
+			b.idVals = b.idVals[:0]
+			for _, i := range used {
+				b.idVals = append(b.idVals, b.icol.Num[i])
+			}
+			b.t.idNum.Append(b.idVals)
+		} else {
+			for _, i := range used {
+				b.t.idText.Append(b.icol.Str[i], b.icol.Valid[i])
+			}
+		}
+	}
+	if b.asOf >= 0 {
+		dc := rec.Column(b.asOf).(*array.Date32)
+		for _, i := range used {
+			b.t.asOf = append(b.t.asOf, dc.Value(i))
+		}
+	}
+	for j, c := range b.t.Candidates {
+		if c.Kind == frame.Numeric {
+			vals := b.candVals[j]
+			if len(used) < n {
+				k := 0
+				for _, i := range used {
+					vals[k] = vals[i]
+					k++
+				}
+				vals = vals[:k]
+			}
+			c.Num.Append(vals)
+			continue
+		}
+		if len(used) == n {
+			c.Cat.AppendArray(rec.Column(b.cands[j]), nil)
+		} else {
+			c.Cat.AppendArray(rec.Column(b.cands[j]), used)
+		}
+	}
+	if refused > 0 {
+		q, err := frame.Quarantine(ctx, &ingest.Table{Schema: b.schema, Batches: []ingest.Batch{batch}}, reasons)
+		if err != nil {
+			return err
+		}
+		b.t.Quarantine = append(b.t.Quarantine, q...)
+	}
+	b.lastText = strings.Clone(b.lastText)
+	b.row += int64(n)
+	b.t.Input = b.row
+	return nil
+}
+
+// checkID applies the id rules to row i of the batch (input row row): a null id refuses the
+// row, and so does an id equal to an earlier used row's (the first occurrence is kept).
+// Strictly increasing ids, the common case of sorted extracts, need no lookup table; the
+// table is built from the ids kept so far at the first id out of order.
+func (b *Builder) checkID(i int, row int64) string {
+	r := b.rules
+	if b.icol.Kind == frame.Numeric {
+		v := b.icol.Num[i]
+		if math.IsNaN(v) {
+			return "null_id:" + r.ID
+		}
+		if b.ordered {
+			if b.t.idNum.Len()+len(b.used) == 0 || v > b.lastNum {
+				b.lastNum = v
+				return ""
+			}
+			b.ordered = false
+			b.fillSeen()
+		}
+		key := math.Float64bits(v)
+		if first, dup := b.seenNum[key]; dup {
+			return fmt.Sprintf("duplicate_key:%s (first at row %d)", r.ID, first)
+		}
+		b.seenNum[key] = row
+		return ""
+	}
+	s, ok := b.icol.Text(i)
+	if !ok {
+		return "null_id:" + r.ID
+	}
+	if b.ordered {
+		if b.t.idText.Len()+len(b.used) == 0 || s > b.lastText {
+			b.lastText = s // cloned when the batch ends
+			return ""
+		}
+		b.ordered = false
+		b.fillSeen()
+	}
+	if first, dup := b.seenText[s]; dup {
+		return fmt.Sprintf("duplicate_key:%s (first at row %d)", r.ID, first)
+	}
+	b.seenText[strings.Clone(s)] = row
+	return ""
+}
+
+// fillSeen fills the lookup table of ids with the ids of the used rows so far: those kept
+// in the table and those of the current batch (b.used, not yet appended).
+func (b *Builder) fillSeen() {
+	// Input row numbers of the used rows so far, in order.
+	rows := make([]int64, 0, b.t.Used())
+	next := int64(0)
+	ri := 0
+	for len(rows) < b.t.Used() {
+		if ri < len(b.t.refused) && b.t.refused[ri] == next {
+			ri++
+		} else {
+			rows = append(rows, next)
+		}
+		next++
+	}
+	if b.icol.Kind == frame.Numeric {
+		kept := make([]float64, b.t.idNum.Len())
+		b.t.idNum.Decode(kept, 0)
+		for k, v := range kept {
+			b.seenNum[math.Float64bits(v)] = rows[k]
+		}
+		for k, i := range b.used {
+			b.seenNum[math.Float64bits(b.icol.Num[i])] = rows[b.t.idNum.Len()+k]
+		}
+		return
+	}
+	for k := 0; k < b.t.idText.Len(); k++ {
+		s, _ := b.t.idText.Value(k)
+		b.seenText[s] = rows[k]
+	}
+	for k, i := range b.used {
+		b.seenText[strings.Clone(b.icol.Str[i])] = rows[b.t.idText.Len()+k]
+	}
+}
+
+// Table finishes the table: rows not yet in a sample are assigned to train or test at
+// random (methods random, time and the default), stratified by the label.
+func (b *Builder) Table() (*Table, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if b.schema == nil {
+		return nil, fmt.Errorf("the table has no columns")
+	}
+	t := b.t
+	if m := b.rules.Split.Method; m == "random" || m == "time" || m == "" {
+		assignRandom(t.Bad, t.Sample, b.rules.Split)
+	}
+	return t, nil
+}

@@ -162,11 +162,7 @@ func migration(sc *scorecard.Scorecard, dev map[string]string, ids, grades []str
 // the label, or relational extracts whose performance window after the observation date has
 // passed — and reports how it held up against development.
 func runBacktest(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
-	run, err := startRun(ctx, spec, env)
-	if err != nil {
-		return nil, err
-	}
-	sc, scLoc, err := LoadScorecard(ctx, env.Stores, spec.Model)
+	run, sc, scLoc, err := startWithModel(ctx, spec, env)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +170,7 @@ func runBacktest(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 	if err != nil {
 		return nil, err
 	}
-	run.Update(func(m *pipeline.Manifest) {
-		m.Model = sc.Model
-		m.Versions.Model = sc.Version
-		m.Notes = map[string]any{"scorecard": scLoc.String(), "development_run": dev.details.RunID}
-	})
+	run.Update(func(m *pipeline.Manifest) { m.Notes["development_run"] = dev.details.RunID })
 
 	var (
 		tbl       *ingest.Table

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"lendscore/jobs"
 	"lendscore/models/scorecard"
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
@@ -57,4 +58,28 @@ func LoadScorecard(ctx context.Context, stores *storage.Stores, location string)
 		return nil, storage.Location{}, fmt.Errorf("model %s: %w", file, err)
 	}
 	return sc, file, nil
+}
+
+// startWithModel begins a run that applies a published scorecard (score, backtest, nightly):
+// it loads the scorecard the spec's model names and records it in the manifest — the model's
+// name and version, the file read and the train run that published it.
+func startWithModel(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Run, *scorecard.Scorecard, storage.Location, error) {
+	run, err := startRun(ctx, spec, env)
+	if err != nil {
+		return nil, nil, storage.Location{}, err
+	}
+	sc, scLoc, err := LoadScorecard(ctx, env.Stores, spec.Model)
+	if err != nil {
+		return nil, nil, storage.Location{}, err
+	}
+	run.Update(func(m *pipeline.Manifest) {
+		m.Model = sc.Model
+		m.Versions.Model = sc.Version
+		if m.Notes == nil {
+			m.Notes = map[string]any{}
+		}
+		m.Notes["scorecard"] = scLoc.String()
+		m.Notes["model_run_id"] = sc.RunID
+	})
+	return run, sc, scLoc, nil
 }

@@ -178,11 +178,7 @@ func numericColumn(fr *frame.Frame, name string) []float64 {
 // warnings, lists the changes since the previous nightly run and publishes the scored table
 // CRM systems load.
 func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
-	run, err := startRun(ctx, spec, env)
-	if err != nil {
-		return nil, err
-	}
-	sc, scLoc, err := LoadScorecard(ctx, env.Stores, spec.Model)
+	run, sc, scLoc, err := startWithModel(ctx, spec, env)
 	if err != nil {
 		return nil, err
 	}
@@ -194,10 +190,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	if err != nil {
 		return nil, err
 	}
-	run.Update(func(m *pipeline.Manifest) {
-		m.Versions.Model = sc.Version
-		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID, "previous_run": prevID}
-	})
+	run.Update(func(m *pipeline.Manifest) { m.Notes["previous_run"] = prevID })
 	var prev *warn.State
 	if prevID != "" {
 		if prev, err = readState(ctx, env, prevDir); err != nil {

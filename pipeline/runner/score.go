@@ -1,37 +1,97 @@
 package runner
 
+// The score job streams. Its input table is read in three passes, none of which holds the
+// table:
+//
+//  1. plan: the footers of every Parquet file (schema, row groups, rows), which fix each
+//     row's number in the table (files sorted by key, rows in file order) and cut every
+//     file into chunks of whole row groups of about a million rows;
+//  2. keys (when rows have an id): the id column alone, hashed into dupkeys' spill of 16
+//     bytes per row on disk, to find the ids that repeat; the rows of repeated hashes are
+//     read again to compare the ids themselves;
+//  3. score: the chunks in parallel, one per core; each reads only the id and scorecard
+//     columns of its row groups batch by batch, scores them, and writes its scored rows as
+//     one part file, scored/part-<file>-<chunk>.parquet; the rows it refuses are read again
+//     (all columns, only the row groups that hold them) into
+//     quarantine/part-<file>-<chunk>.parquet.
+//
+// Memory is one batch per core plus the part writers' row groups, whatever the row count.
+// A part holds the rows of one chunk in input order, so the bytes written depend only on the
+// input — not on the number of cores, nor on how the files are split between the processes
+// of a sharded run (shard.go), which every process plans alike and which the keys pass
+// reads whole, so that a repeated id is refused in the same row wherever it falls.
+//
+// CSV tables are streamed through stages/ingest instead (their column types are inferred
+// across the whole table), one chunk per file, in one process.
+
 import (
+	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"math"
+	"hash"
+	"runtime"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
 
 	"lendscore/jobs"
 	"lendscore/pipeline"
+	"lendscore/pipeline/storage"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
-	"lendscore/stages/publish"
 	"lendscore/stages/score"
+	"lendscore/stages/score/dupkeys"
+	"lendscore/stages/score/pqscan"
+)
+
+const (
+	// chunkRows is the size a file's chunks aim at: a file of n rows is cut into
+	// ceil(n/chunkRows) chunks of whole row groups, as even as the row groups allow.
+	chunkRows = 512 << 10
+	// batchRows is the number of rows read and scored at a time.
+	batchRows = 32 << 10
+	// recordRows is the number of scored rows gathered into one record: a row group of the
+	// part writer, so that records go to the file without being regrouped.
+	recordRows = 128 << 10
+	// quarantineBatchRows is the batch size of the rows read again to be quarantined.
+	quarantineBatchRows = 64 << 10
 )
 
 // runScore scores a flat table with a published scorecard and publishes the scored table.
-// Rows whose id repeats an earlier row's, or whose scorecard variable is infinite, go to
-// quarantine; missing values are scored by the missing bins.
+// Rows whose id is null or repeats an earlier row's id, or whose scorecard variable is
+// infinite, go to quarantine; missing values are scored by the missing bins.
 func runScore(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
-	run, err := startRun(ctx, spec, env)
-	if err != nil {
-		return nil, err
-	}
+	return scoreTable(ctx, spec, env, placement{})
+}
+
+// placement says where a run goes: its run id (a new one when empty) and, for a sharded
+// run, the share of the input files it scores.
+type placement struct {
+	runID string
+	shard Shard
+	plan  string // a sharded run's plan (shard.go)
+	// chunkRows overrides the chunk size (tests).
+	chunkRows int64
+}
+
+// scoreTable runs a score job: the whole input, published, or one shard of it, left for
+// the commit step.
+func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*pipeline.Manifest, error) {
 	sc, scLoc, err := LoadScorecard(ctx, env.Stores, spec.Model)
 	if err != nil {
 		return nil, err
 	}
-	run.Update(func(m *pipeline.Manifest) {
-		m.Versions.Model = sc.Version
-		m.Model = sc.Model
-		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID}
-	})
+	scorer, err := score.NewScorer(sc)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", scLoc, err)
+	}
 	pseudo, err := newPseudonymiser(spec)
 	if err != nil {
 		return nil, err
@@ -40,114 +100,779 @@ func runScore(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	if spec.AsOf == "" {
 		asOf = env.now().UTC().Truncate(24 * time.Hour)
 	}
-	var tbl *ingest.Table
-	err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, ingest.ReadOptions{})
+	run, err := startRunAs(ctx, spec, env, p.runID)
+	if err != nil {
+		return nil, err
+	}
+	run.Update(func(m *pipeline.Manifest) {
+		m.Versions.Model = sc.Version
+		m.Model = sc.Model
+		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID}
+	})
+	job := &scoreJob{scorer: scorer, id: spec.ID, pseudo: pseudo, run: run,
+		builder: score.NewRecordBuilder(scorer, arrow.Date32FromTime(asOf), sc.Model, sc.Version, run.ID)}
+	defer job.builder.Release()
+	if job.id == "" {
+		job.id = sc.ID
+	}
+	var tbl *tablePlan
+	err = run.Stage(ctx, "plan", func(ctx context.Context) error {
+		tbl, err = planTable(ctx, env.Stores, spec.Inputs.Table, p)
 		if err != nil {
-			return err
+			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 		}
-		recordInputs(run, "table", tbl.Files)
-		return nil
+		if tbl.csv {
+			return nil // the schema is known once the CSV files are read
+		}
+		return job.check(tbl.schema, spec.Inputs.Table)
 	})
 	if err != nil {
 		return nil, err
 	}
-	defer tbl.Release()
-
-	id := spec.ID
-	if id == "" {
-		id = sc.ID
-	}
-	var (
-		fr      *frame.Frame
-		reasons []string
-		used    []int
-		ids     []string
-		refused = map[string]int64{}
-	)
-	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
-		categorical := map[string]bool{}
-		for _, ch := range sc.Characteristics {
-			if ch.Kind == "categorical" {
-				categorical[ch.Name] = true
+	if job.id != "" {
+		err = run.Stage(ctx, "keys", func(ctx context.Context) error {
+			job.dups, err = tbl.duplicates(ctx, job)
+			if err != nil {
+				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if fr, err = frame.FromTable(tbl, categorical); err != nil {
+	}
+	err = run.Stage(ctx, "score", func(ctx context.Context) error {
+		results, err := tbl.score(ctx, job)
+		if err != nil {
 			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 		}
-		var idcol *frame.Column
-		if id != "" {
-			if idcol = fr.Column(id); idcol == nil {
-				return fmt.Errorf("table %s: id column %q is not in the table", spec.Inputs.Table, id)
+		counts := pipeline.RowCounts{ByReason: map[string]int64{}}
+		var inputs []ingest.FileInfo
+		for _, r := range results {
+			if r.input != nil {
+				inputs = append(inputs, *r.input)
+			}
+			counts.Input += r.rows
+			counts.Used += r.used
+			for code, n := range r.byReason {
+				counts.ByReason[code] += n
+				counts.Quarantined += n
+			}
+			for _, o := range r.outputs {
+				run.RecordOutput(o.Path, o.Size, o.SHA256)
 			}
 		}
-		reasons = make([]string, fr.Rows)
-		seen := map[string]int{}
-		for i := 0; i < fr.Rows; i++ {
-			rowID := strconv.Itoa(i)
-			if idcol != nil {
-				v, ok := idcol.Text(i)
-				switch {
-				case !ok:
-					reasons[i] = "null_id:" + id
-				case seen[v] > 0:
-					reasons[i] = fmt.Sprintf("duplicate_key:%s (first at row %d)", id, seen[v]-1)
-				default:
-					seen[v] = i + 1
-					rowID = v
-				}
-			}
-			if reasons[i] == "" {
-				for _, ch := range sc.Characteristics {
-					if c := fr.Column(ch.Name); c != nil && c.Kind == frame.Numeric && math.IsInf(c.Num[i], 0) {
-						reasons[i] = "non_finite:" + ch.Name
-						break
-					}
-				}
-			}
-			if reasons[i] != "" {
-				refused[codeOf(reasons[i])]++
-				continue
-			}
-			used = append(used, i)
-			ids = append(ids, rowID)
-		}
-		counts := pipeline.RowCounts{Input: int64(fr.Rows), Used: int64(len(used)), Quarantined: int64(fr.Rows - len(used)), ByReason: refused}
+		recordInputs(run, "table", inputs)
 		run.Update(func(m *pipeline.Manifest) { m.Rows["table"] = counts })
 		return counts.Check("table")
 	})
 	if err != nil {
 		return nil, err
 	}
-	var scores *score.Scores
-	err = run.Stage(ctx, "score", func(ctx context.Context) error {
-		scores, err = score.Frame(ctx, sc, fr, used)
-		if err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
-		if err := writeScored(ctx, run, publish.ScoredRows{IDs: pseudo.ids(ids), AsOf: asOf, Scores: scores, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID}); err != nil {
-			return err
-		}
-		q, err := frame.Quarantine(ctx, tbl, reasons)
-		if err != nil {
-			return err
-		}
-		defer releaseAll(q)
-		if len(q) > 0 {
-			return writeParts(ctx, run, "quarantine", q[0].Schema(), q)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	if p.shard.Count > 0 {
+		return writeShardManifest(ctx, run, p)
 	}
 	return run.Publish(ctx)
+}
+
+// scoreJob is what every chunk of a score run shares.
+type scoreJob struct {
+	scorer  *score.Scorer
+	id      string // id column; "" numbers the rows
+	pseudo  *pseudonymiser
+	run     *pipeline.Run
+	builder *score.RecordBuilder
+	// dups lists the rows whose id repeats an earlier row's, sorted by row.
+	dups []dupRow
+}
+
+// dupRow is a row whose id first occurred in row first (rows numbered over the table).
+type dupRow struct{ row, first int64 }
+
+// check reports whether a table of schema can be scored.
+func (j *scoreJob) check(schema *arrow.Schema, table string) error {
+	if j.id != "" && len(schema.FieldIndices(j.id)) == 0 {
+		return fmt.Errorf("table %s: id column %q is not in the table", table, j.id)
+	}
+	if err := j.scorer.Check(schema); err != nil {
+		return fmt.Errorf("table %s: %w", table, err)
+	}
+	return nil
+}
+
+// columns returns the columns a chunk reads: the id and the scorecard's.
+func (j *scoreJob) columns() []string {
+	cols := j.scorer.Columns()
+	if j.id != "" && !contains(cols, j.id) {
+		cols = append([]string{j.id}, cols...)
+	}
+	return cols
+}
+
+func contains(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// tablePlan is the input table of a score run: its files in key order, each with its rows,
+// its number of the first row in the table, and its chunks.
+type tablePlan struct {
+	input  string
+	stores *storage.Stores
+	st     storage.Store
+	csv    bool
+	schema *arrow.Schema
+	files  []*planFile
+	shard  Shard
+}
+
+type planFile struct {
+	index     int
+	loc       storage.Location
+	name      string
+	size      int64
+	rows      int64
+	offset    int64 // number of the file's first row in the table
+	rowGroups []int64
+	chunks    []*planChunk
+}
+
+// planChunk is a run of whole row groups of a file, scored into one part.
+type planChunk struct {
+	file     *planFile
+	index    int
+	groups   []int
+	firstRow int64 // in the file
+	rows     int64
+}
+
+// name returns the part name of the chunk: part-<file>-<chunk>.parquet.
+func (c *planChunk) name() string {
+	return fmt.Sprintf("part-%05d-%05d.parquet", c.file.index, c.index)
+}
+
+// planTable resolves the input and reads the footers of its Parquet files (in parallel).
+func planTable(ctx context.Context, stores *storage.Stores, input string, p placement) (*tablePlan, error) {
+	shard := p.shard
+	size := cmp.Or(p.chunkRows, chunkRows)
+	loc, err := storage.Parse(input)
+	if err != nil {
+		return nil, err
+	}
+	st, err := stores.For(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := storage.Resolve(ctx, st, loc, ".parquet", ".csv")
+	if err != nil {
+		return nil, err
+	}
+	t := &tablePlan{input: input, stores: stores, st: st, shard: shard}
+	for i, o := range objs {
+		t.files = append(t.files, &planFile{index: i, loc: o.Location, name: o.Location.String(), size: o.Size})
+		if strings.HasSuffix(strings.ToLower(o.Location.Key), ".csv") {
+			t.csv = true
+		}
+	}
+	if t.csv {
+		if shard.Count > 0 {
+			return nil, fmt.Errorf("a sharded run reads Parquet files, and the table has CSV files; convert them to Parquet first")
+		}
+		return t, nil
+	}
+	schemas := make([]*arrow.Schema, len(t.files))
+	err = parallel(ctx, len(t.files), 8, func(ctx context.Context, i int) error {
+		f := t.files[i]
+		pf, err := pqscan.Open(ctx, st, f.loc)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		schemas[i], f.rows, f.rowGroups = pf.Schema, pf.Rows, pf.RowGroups
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.schema = schemas[0]
+	var offset int64
+	for i, f := range t.files {
+		if d := schemaDiff(t.schema, schemas[i]); d != "" {
+			return nil, fmt.Errorf("%s and %s: different schemas: %s", t.files[0].name, f.name, d)
+		}
+		f.offset = offset
+		offset += f.rows
+		f.chunks = chunksOf(f, size)
+	}
+	return t, nil
+}
+
+// chunksOf cuts a file into ceil(rows/size) chunks of whole row groups, each closing once
+// it holds its share of the rows left. A file without rows has one empty chunk.
+func chunksOf(f *planFile, size int64) []*planChunk {
+	n := max(1, int((f.rows+size-1)/size))
+	var out []*planChunk
+	c := &planChunk{file: f}
+	left := f.rows
+	var row int64
+	for g, rows := range f.rowGroups {
+		c.groups = append(c.groups, g)
+		c.rows += rows
+		row += rows
+		if parts := int64(n - len(out)); parts > 1 && c.rows >= left/parts {
+			left -= c.rows
+			out = append(out, c)
+			c = &planChunk{file: f, index: len(out), firstRow: row}
+		}
+	}
+	if len(c.groups) > 0 || len(out) == 0 {
+		out = append(out, c)
+	}
+	return out
+}
+
+// mine reports whether file i is scored by this process.
+func (t *tablePlan) mine(i int) bool { return t.shard.Count == 0 || t.shard.Owns(i) }
+
+// schemaDiff describes how b differs from a (column names, types, nullability), or "".
+func schemaDiff(a, b *arrow.Schema) string {
+	if a.NumFields() != b.NumFields() {
+		return fmt.Sprintf("%d columns versus %d", a.NumFields(), b.NumFields())
+	}
+	for i := range a.NumFields() {
+		fa, fb := a.Field(i), b.Field(i)
+		switch {
+		case fa.Name != fb.Name:
+			return fmt.Sprintf("column %d is %q versus %q", i+1, fa.Name, fb.Name)
+		case !arrow.TypeEqual(fa.Type, fb.Type):
+			return fmt.Sprintf("column %q is %s versus %s", fa.Name, fa.Type, fb.Type)
+		case fa.Nullable != fb.Nullable:
+			return fmt.Sprintf("column %q is nullable=%v versus nullable=%v", fa.Name, fa.Nullable, fb.Nullable)
+		}
+	}
+	return ""
+}
+
+// duplicates finds the rows whose id repeats an earlier row's, over the whole table (every
+// file, whichever shard scores it).
+func (t *tablePlan) duplicates(ctx context.Context, job *scoreJob) ([]dupRow, error) {
+	finder := dupkeys.New("")
+	defer finder.Close()
+	var mu sync.Mutex
+	err := t.scanIDs(ctx, job, true, func(col score.IDColumn, first int64, buf []byte) error {
+		n := col.Len()
+		hashes := make([]uint64, 0, n)
+		rows := make([]int64, 0, n)
+		seed := finder.Seed()
+		for i := 0; i < n; i++ {
+			if !col.Valid(i) {
+				continue
+			}
+			hashes = append(hashes, col.Hash(seed, i, buf))
+			rows = append(rows, first+int64(i))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for k, h := range hashes {
+			if err := finder.Add(h, rows[k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cands, err := finder.Candidates(ctx)
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	// Equal hashes: compare the ids themselves, in row order.
+	res := dupkeys.NewResolver()
+	var dups []dupRow
+	k := 0
+	err = t.scanIDs(ctx, job, false, func(col score.IDColumn, first int64, buf []byte) error {
+		end := first + int64(col.Len())
+		for ; k < len(cands) && cands[k].Row < end; k++ {
+			buf = col.Append(buf[:0], int(cands[k].Row-first))
+			if f, dup := res.Add(cands[k], buf); dup {
+				dups = append(dups, dupRow{cands[k].Row, f})
+			}
+		}
+		return nil
+	})
+	return dups, err
+}
+
+// scanIDs calls fn with the id column of every batch of the table and the table row number
+// of its first row: files in parallel when par is set (fn must then be safe for concurrent
+// use), else in row order.
+func (t *tablePlan) scanIDs(ctx context.Context, job *scoreJob, par bool, fn func(col score.IDColumn, first int64, buf []byte) error) error {
+	if t.csv {
+		var row int64
+		buf := make([]byte, 0, 64)
+		_, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows}, func(b ingest.Batch) error {
+			if err := job.check(b.Record.Schema(), t.input); err != nil {
+				return err
+			}
+			col := score.NewIDColumn(b.Record.Column(b.Record.Schema().FieldIndices(job.id)[0]))
+			err := fn(col, row, buf)
+			row += b.Record.NumRows()
+			return err
+		})
+		return err
+	}
+	workers := 1
+	if par {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return parallel(ctx, len(t.files), workers, func(ctx context.Context, i int) error {
+		f := t.files[i]
+		pf, err := pqscan.Open(ctx, t.st, f.loc)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := f.unchanged(pf); err != nil {
+			return err
+		}
+		row := f.offset
+		buf := make([]byte, 0, 64)
+		return pf.Scan(ctx, []string{job.id}, allGroups(f), batchRows, func(rec arrow.Record) error {
+			err := fn(score.NewIDColumn(rec.Column(0)), row, buf)
+			row += rec.NumRows()
+			return err
+		})
+	})
+}
+
+func allGroups(f *planFile) []int {
+	g := make([]int, len(f.rowGroups))
+	for i := range g {
+		g[i] = i
+	}
+	return g
+}
+
+// unchanged reports an error when a file no longer has the rows its footer had at planning.
+func (f *planFile) unchanged(pf *pqscan.File) error {
+	if pf.Rows != f.rows || len(pf.RowGroups) != len(f.rowGroups) {
+		return fmt.Errorf("%s changed while the run read it: %d rows, then %d", f.name, f.rows, pf.Rows)
+	}
+	return nil
+}
+
+// chunkResult is what a chunk wrote and counted.
+type chunkResult struct {
+	input    *ingest.FileInfo // the file's checksum, on the file's first chunk
+	rows     int64
+	used     int64
+	byReason map[string]int64
+	outputs  []pipeline.OutputFile
+}
+
+// score scores this process's chunks, one per core, and returns their results in chunk
+// order.
+func (t *tablePlan) score(ctx context.Context, job *scoreJob) ([]chunkResult, error) {
+	if t.csv {
+		return t.scoreCSV(ctx, job)
+	}
+	var chunks []*planChunk
+	for _, f := range t.files {
+		if t.mine(f.index) {
+			chunks = append(chunks, f.chunks...)
+		}
+	}
+	results := make([]chunkResult, len(chunks))
+	err := parallel(ctx, len(chunks), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		var err error
+		results[i], err = job.scoreChunk(ctx, t.st, chunks[i])
+		return err
+	})
+	return results, err
+}
+
+// scoreChunk scores the row groups of one chunk into its part, and quarantines the rows it
+// refuses.
+func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChunk) (chunkResult, error) {
+	pf, err := pqscan.Open(ctx, st, c.file.loc)
+	if err != nil {
+		return chunkResult{}, err
+	}
+	defer pf.Close()
+	if err := c.file.unchanged(pf); err != nil {
+		return chunkResult{}, err
+	}
+	w, err := j.newChunkWriter(ctx, c)
+	if err != nil {
+		return chunkResult{}, err
+	}
+	defer w.abort()
+	row := c.firstRow
+	err = pf.Scan(ctx, j.columns(), c.groups, batchRows, func(rec arrow.Record) error {
+		err := w.score(rec, row)
+		row += rec.NumRows()
+		return err
+	})
+	if err != nil {
+		return chunkResult{}, err
+	}
+	// The refused rows, unchanged: read again, every column, the row groups that hold them.
+	g, groupRow, r := 0, c.firstRow, 0
+	for r < len(w.refused) {
+		for w.refused[r].row >= groupRow+c.file.rowGroups[c.groups[g]] {
+			groupRow += c.file.rowGroups[c.groups[g]]
+			g++
+		}
+		first := groupRow
+		err := pf.Scan(ctx, nil, []int{c.groups[g]}, quarantineBatchRows, func(rec arrow.Record) error {
+			err := w.quarantine(ctx, rec, first)
+			first += rec.NumRows()
+			return err
+		})
+		if err != nil {
+			return chunkResult{}, err
+		}
+		for r < len(w.refused) && w.refused[r].row < groupRow+c.file.rowGroups[c.groups[g]] {
+			r++
+		}
+	}
+	res, err := w.close()
+	if err != nil {
+		return chunkResult{}, err
+	}
+	if c.index == 0 {
+		sum, size, err := pqscan.Checksum(ctx, st, c.file.loc)
+		if err != nil {
+			return chunkResult{}, err
+		}
+		res.input = &ingest.FileInfo{Location: c.file.name, Size: size, SHA256: sum, Rows: c.file.rows}
+	}
+	return res, nil
+}
+
+// scoreCSV streams a CSV table through stages/ingest, one chunk per file, in this goroutine.
+func (t *tablePlan) scoreCSV(ctx context.Context, job *scoreJob) ([]chunkResult, error) {
+	index := map[string]*planFile{}
+	for _, f := range t.files {
+		index[f.name] = f
+	}
+	var (
+		results []chunkResult
+		w       *chunkWriter
+		row     int64
+	)
+	finish := func() error {
+		if w == nil {
+			return nil
+		}
+		res, err := w.close()
+		results = append(results, res)
+		w = nil
+		return err
+	}
+	files, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows}, func(b ingest.Batch) error {
+		if w == nil || w.chunk.file.name != b.File {
+			if err := finish(); err != nil {
+				return err
+			}
+			f := index[b.File]
+			if f == nil {
+				return fmt.Errorf("%s: not among the files of the table", b.File)
+			}
+			if err := job.check(b.Record.Schema(), t.input); err != nil {
+				return err
+			}
+			f.offset = row
+			var err error
+			if w, err = job.newChunkWriter(ctx, &planChunk{file: f}); err != nil {
+				return err
+			}
+		}
+		row += b.Record.NumRows()
+		w.chunk.file.rows += b.Record.NumRows()
+		if err := w.score(b.Record, b.FirstRow); err != nil {
+			return err
+		}
+		return w.quarantine(ctx, b.Record, b.FirstRow)
+	})
+	if err == nil {
+		err = finish()
+	}
+	if err != nil {
+		if w != nil {
+			w.abort()
+		}
+		return nil, err
+	}
+	for i := range files {
+		if i < len(results) {
+			results[i].input = &files[i]
+		}
+	}
+	return results, nil
+}
+
+// chunkWriter scores the batches of one chunk and writes its scored part and, when it
+// refuses rows, its quarantine part.
+type chunkWriter struct {
+	job    *scoreJob
+	ctx    context.Context
+	chunk  *planChunk
+	batch  score.Batch
+	scored *ingest.PartWriter
+	quar   *ingest.PartWriter
+	names  score.IDColumn
+	pseudo *pseudonymWriter
+	buf    []byte
+	// out gathers the kept rows until they make a record: their scores and ids (the text
+	// of each, one after the other, and where each starts).
+	out        score.Batch
+	outIDs     []byte
+	outOffsets []int32
+	// refused lists the refused rows (row numbers in the file) in order, with the reason.
+	refused  []refusal
+	rows     int64
+	used     int64
+	byReason map[string]int64
+}
+
+type refusal struct {
+	row    int64
+	reason string
+}
+
+func (j *scoreJob) newChunkWriter(ctx context.Context, c *planChunk) (*chunkWriter, error) {
+	w := &chunkWriter{job: j, ctx: ctx, chunk: c, byReason: map[string]int64{}, pseudo: j.pseudo.writer(),
+		outOffsets: make([]int32, 1, recordRows+1)}
+	var err error
+	w.scored, err = onePart(ctx, j.run, "scored/"+c.name(), j.builder.Schema())
+	return w, err
+}
+
+// onePart returns a part writer whose rows all go to the file rel inside the run.
+func onePart(ctx context.Context, run *pipeline.Run, rel string, schema *arrow.Schema) (*ingest.PartWriter, error) {
+	loc, err := run.Location(rel)
+	if err != nil {
+		return nil, err
+	}
+	pw, err := ingest.NewPartWriter(ctx, onePartStore{run.Store(), loc}, loc, schema, ingest.PartOptions{RowsPerPart: 1<<63 - 1})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return pw, nil
+}
+
+// onePartStore creates at loc the part that a PartWriter with unbounded RowsPerPart writes:
+// part files are named by chunk, not by the writer's count.
+type onePartStore struct {
+	storage.Store
+	loc storage.Location
+}
+
+func (s onePartStore) Create(ctx context.Context, _ storage.Location) (storage.Writer, error) {
+	return s.Store.Create(ctx, s.loc)
+}
+
+// score scores one batch of the chunk, whose first row is row `first` of the file, and
+// gathers the rows it keeps, writing a record whenever recordRows rows are gathered.
+func (w *chunkWriter) score(rec arrow.Record, first int64) error {
+	j := w.job
+	if err := j.scorer.Score(rec, &w.batch); err != nil {
+		return fmt.Errorf("%s: %w", w.chunk.file.name, err)
+	}
+	n := int(rec.NumRows())
+	hasID := j.id != ""
+	if hasID {
+		w.names = score.NewIDColumn(rec.Column(rec.Schema().FieldIndices(j.id)[0]))
+	}
+	g0 := w.chunk.file.offset + first // table row of the batch's first row
+	d := sort.Search(len(j.dups), func(k int) bool { return j.dups[k].row >= g0 })
+	w.rows += int64(n)
+	for i := 0; i < n; i++ {
+		g := g0 + int64(i)
+		var reason string
+		switch {
+		case hasID && !w.names.Valid(i):
+			reason = "null_id:" + j.id
+		case d < len(j.dups) && j.dups[d].row == g:
+			reason = fmt.Sprintf("duplicate_key:%s (first at row %d)", j.id, j.dups[d].first)
+		case w.batch.NonFinite[i] >= 0:
+			reason = "non_finite:" + j.scorer.CharacteristicName(w.batch.NonFinite[i])
+		}
+		if d < len(j.dups) && j.dups[d].row == g {
+			d++
+		}
+		if reason != "" {
+			w.refused = append(w.refused, refusal{first + int64(i), reason})
+			w.byReason[codeOf(reason)]++
+			continue
+		}
+		w.used++
+		w.out.AppendRow(&w.batch, i)
+		switch {
+		case w.pseudo != nil && !hasID:
+			w.buf = strconv.AppendInt(w.buf[:0], g, 10)
+			w.outIDs = w.pseudo.append(w.outIDs, w.buf)
+		case w.pseudo != nil:
+			w.buf = w.names.Append(w.buf[:0], i)
+			w.outIDs = w.pseudo.append(w.outIDs, w.buf)
+		case !hasID:
+			w.outIDs = strconv.AppendInt(w.outIDs, g, 10)
+		default:
+			w.outIDs = w.names.Append(w.outIDs, i)
+		}
+		w.outOffsets = append(w.outOffsets, int32(len(w.outIDs)))
+		if w.out.Len() == recordRows {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush writes the gathered rows as one record.
+func (w *chunkWriter) flush() error {
+	n := w.out.Len()
+	if n == 0 {
+		return nil
+	}
+	rec := w.job.builder.Build(w.outIDs, w.outOffsets, &w.out, nil)
+	defer rec.Release()
+	w.out.Truncate()
+	w.outIDs = make([]byte, 0, len(w.outIDs))
+	w.outOffsets = make([]int32, 1, recordRows+1)
+	return w.scored.Write(rec)
+}
+
+// quarantine writes the refused rows among those of rec (every column, its first row being
+// row `first` of the file) to the chunk's quarantine part.
+func (w *chunkWriter) quarantine(ctx context.Context, rec arrow.Record, first int64) error {
+	n := rec.NumRows()
+	r := sort.Search(len(w.refused), func(k int) bool { return w.refused[k].row >= first })
+	if r == len(w.refused) || w.refused[r].row >= first+n {
+		return nil
+	}
+	reasons := make([]string, n)
+	for ; r < len(w.refused) && w.refused[r].row < first+n; r++ {
+		reasons[w.refused[r].row-first] = w.refused[r].reason
+	}
+	tbl := &ingest.Table{Schema: rec.Schema(), Batches: []ingest.Batch{{Record: rec, File: w.chunk.file.name, FirstRow: first}}}
+	recs, err := frame.Quarantine(ctx, tbl, reasons)
+	if err != nil {
+		return err
+	}
+	defer releaseAll(recs)
+	for _, q := range recs {
+		if w.quar == nil {
+			if w.quar, err = onePart(ctx, w.job.run, "quarantine/"+w.chunk.name(), q.Schema()); err != nil {
+				return err
+			}
+		}
+		if err := w.quar.Write(q); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
+	}
+	return nil
+}
+
+// close commits the chunk's parts and returns its result.
+func (w *chunkWriter) close() (chunkResult, error) {
+	res := chunkResult{rows: w.rows, used: w.used, byReason: w.byReason}
+	if err := w.flush(); err != nil {
+		return res, err
+	}
+	for _, p := range []struct {
+		dir string
+		pw  *ingest.PartWriter
+	}{{"scored/", w.scored}, {"quarantine/", w.quar}} {
+		if p.pw == nil {
+			continue
+		}
+		files, err := p.pw.Close()
+		if err != nil {
+			return res, fmt.Errorf("%s%s: %w", p.dir, w.chunk.name(), err)
+		}
+		for _, f := range files {
+			res.outputs = append(res.outputs, pipeline.OutputFile{Path: p.dir + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
+		}
+	}
+	w.scored, w.quar = nil, nil
+	return res, nil
+}
+
+// abort discards the chunk's parts unless they were committed.
+func (w *chunkWriter) abort() {
+	for _, pw := range []*ingest.PartWriter{w.scored, w.quar} {
+		if pw != nil {
+			pw.Abort()
+		}
+	}
+}
+
+// pseudonymWriter appends the pseudonyms of ids; one per goroutine.
+type pseudonymWriter struct {
+	mac hash.Hash
+	sum []byte
+}
+
+// writer returns a pseudonym writer, or nil when ids are not pseudonymised.
+func (p *pseudonymiser) writer() *pseudonymWriter {
+	if p == nil {
+		return nil
+	}
+	return &pseudonymWriter{mac: hmac.New(sha256.New, p.key), sum: make([]byte, 0, sha256.Size)}
+}
+
+// append appends the pseudonym of id — what pseudonymiser.ids gives — to dst.
+func (w *pseudonymWriter) append(dst, id []byte) []byte {
+	w.mac.Reset()
+	w.mac.Write(id)
+	w.sum = w.mac.Sum(w.sum[:0])
+	return hex.AppendEncode(dst, w.sum[:16])
+}
+
+// parallel runs fn(ctx, i) for i in [0, n) on up to workers goroutines and returns the
+// first error; after an error the remaining items are not started.
+func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan int)
+	)
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					cancel()
+				}
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 func codeOf(reason string) string {

@@ -1,0 +1,267 @@
+// Package dupkeys finds the repeated keys of a stream of keys — customer ids repeated in a
+// table that must hold one row per customer — with memory that does not grow with the
+// number of keys.
+//
+// The design: each key is reduced to a 64-bit hash (hash/maphash, seeded per Finder) and
+// stored with its row number, 16 bytes per key, in one of 256 partitions chosen by the top
+// bits of the hash. A partition keeps its last 1,024 entries in memory and appends full
+// blocks of them to one temporary spill file, so a Finder holds 4 MB of buffers whatever
+// the number of keys, and the disk holds 16 bytes per key (160 MB for 10,000,000 keys).
+// Inputs of up to about 256,000 keys never touch the disk. Candidates then reads one
+// partition at a time (in parallel, one per core) into a hash table of hash → first row and
+// count, and returns every row whose hash occurs more than once: memory for one partition
+// per core, 64 bytes per key of a partition (2.5 MB per core for 10,000,000 keys).
+//
+// Equal hashes are candidates, not yet duplicates: two different keys share a 64-bit hash
+// with a probability of about n²/2⁶⁵ (3·10⁻⁶ for 10,000,000 keys). A Resolver, fed the keys
+// of the candidate rows in row order, makes the answer exact; it holds the keys of the
+// candidate rows only.
+package dupkeys
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+const (
+	partitionBits = 8
+	partitions    = 1 << partitionBits
+	blockEntries  = 1024
+	entryBytes    = 16
+)
+
+// Finder collects the hashed keys of rows and finds the rows whose hashes repeat. Add keys
+// from one goroutine; Close removes the spill file.
+type Finder struct {
+	seed maphash.Seed
+	dir  string
+
+	buf    [partitions][]entry
+	blocks [partitions][]int64 // spill file offsets of the full blocks of each partition
+	spill  *os.File
+	size   int64 // bytes in the spill file
+	keys   int64
+	enc    []byte
+}
+
+type entry struct {
+	hash uint64
+	row  int64
+}
+
+// New returns a Finder that spills to a temporary file in dir ("" is os.TempDir), created
+// when first needed.
+func New(dir string) *Finder {
+	return &Finder{seed: maphash.MakeSeed(), dir: dir}
+}
+
+// Hash returns the hash of key that Add takes.
+func (f *Finder) Hash(key []byte) uint64 { return maphash.Bytes(f.seed, key) }
+
+// Seed returns the seed of the Finder's hashes, for callers that hash keys themselves
+// (equal keys must get equal hashes; how does not matter).
+func (f *Finder) Seed() maphash.Seed { return f.seed }
+
+// Keys returns the number of keys added.
+func (f *Finder) Keys() int64 { return f.keys }
+
+// Add records that row has a key with hash h (from Hash).
+func (f *Finder) Add(h uint64, row int64) error {
+	p := h >> (64 - partitionBits)
+	if f.buf[p] == nil {
+		f.buf[p] = make([]entry, 0, blockEntries)
+	}
+	f.buf[p] = append(f.buf[p], entry{h, row})
+	f.keys++
+	if len(f.buf[p]) == blockEntries {
+		return f.flush(int(p))
+	}
+	return nil
+}
+
+// flush appends the buffer of partition p to the spill file as a block.
+func (f *Finder) flush(p int) error {
+	if f.spill == nil {
+		file, err := os.CreateTemp(f.dir, "lendscore-keys-*")
+		if err != nil {
+			return fmt.Errorf("duplicate keys: spill file: %w", err)
+		}
+		f.spill = file
+		f.enc = make([]byte, blockEntries*entryBytes)
+	}
+	b := f.enc[:len(f.buf[p])*entryBytes]
+	for i, e := range f.buf[p] {
+		binary.LittleEndian.PutUint64(b[i*entryBytes:], e.hash)
+		binary.LittleEndian.PutUint64(b[i*entryBytes+8:], uint64(e.row))
+	}
+	if _, err := f.spill.WriteAt(b, f.size); err != nil {
+		return fmt.Errorf("duplicate keys: spill file: %w", err)
+	}
+	f.blocks[p] = append(f.blocks[p], f.size)
+	f.size += int64(len(b))
+	f.buf[p] = f.buf[p][:0]
+	return nil
+}
+
+// Close removes the spill file.
+func (f *Finder) Close() error {
+	if f.spill == nil {
+		return nil
+	}
+	name := f.spill.Name()
+	err := f.spill.Close()
+	f.spill = nil
+	return errors.Join(err, os.Remove(name))
+}
+
+// Candidate is a row whose key hash occurs in more than one row.
+type Candidate struct {
+	Row  int64
+	Hash uint64
+}
+
+// Candidates returns every row whose key hash occurs more than once — first occurrences
+// included — sorted by row. The partitions are read in parallel, one per core.
+func (f *Finder) Candidates(ctx context.Context) ([]Candidate, error) {
+	var (
+		mu      sync.Mutex
+		out     []Candidate
+		firstEr error
+		next    = make(chan int)
+		wg      sync.WaitGroup
+	)
+	workers := min(runtime.GOMAXPROCS(0), partitions)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var t table
+			var entries []entry
+			raw := make([]byte, blockEntries*entryBytes)
+			for p := range next {
+				var err error
+				entries, err = f.partition(p, entries[:0], raw)
+				if err == nil {
+					found := t.repeated(entries)
+					mu.Lock()
+					out = append(out, found...)
+					mu.Unlock()
+				}
+				if err != nil {
+					mu.Lock()
+					if firstEr == nil {
+						firstEr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for p := 0; p < partitions && ctx.Err() == nil; p++ {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstEr != nil {
+		return nil, firstEr
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	return out, nil
+}
+
+// partition reads the entries of partition p: its spilled blocks, then its buffer.
+func (f *Finder) partition(p int, dst []entry, raw []byte) ([]entry, error) {
+	for _, off := range f.blocks[p] {
+		if _, err := f.spill.ReadAt(raw, off); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("duplicate keys: spill file: %w", err)
+		}
+		for i := 0; i < blockEntries; i++ {
+			dst = append(dst, entry{binary.LittleEndian.Uint64(raw[i*entryBytes:]), int64(binary.LittleEndian.Uint64(raw[i*entryBytes+8:]))})
+		}
+	}
+	return append(dst, f.buf[p]...), nil
+}
+
+// table is an open-addressing hash table from key hash to the count of rows.
+type table struct {
+	hashes []uint64
+	counts []int32
+}
+
+// repeated returns the entries whose hash occurs more than once.
+func (t *table) repeated(entries []entry) []Candidate {
+	size := 16
+	for size < 2*len(entries) {
+		size *= 2
+	}
+	if cap(t.hashes) < size {
+		t.hashes, t.counts = make([]uint64, size), make([]int32, size)
+	}
+	t.hashes, t.counts = t.hashes[:size], t.counts[:size]
+	clear(t.counts)
+	mask := uint64(size - 1)
+	slot := func(h uint64) uint64 {
+		k := h & mask
+		for t.counts[k] != 0 && t.hashes[k] != h {
+			k = (k + 1) & mask
+		}
+		return k
+	}
+	dups := 0
+	for _, e := range entries {
+		k := slot(e.hash)
+		t.hashes[k] = e.hash
+		t.counts[k]++
+		if t.counts[k] == 2 {
+			dups++
+		}
+	}
+	if dups == 0 {
+		return nil
+	}
+	var out []Candidate
+	for _, e := range entries {
+		if t.counts[slot(e.hash)] > 1 {
+			out = append(out, Candidate{Row: e.row, Hash: e.hash})
+		}
+	}
+	return out
+}
+
+// Resolver turns candidates into exact duplicates: fed every candidate row with its key,
+// in row order, it says whether the key was seen before and at which row.
+type Resolver struct {
+	groups map[uint64][]seen
+}
+
+type seen struct {
+	key string
+	row int64
+}
+
+// NewResolver returns an empty Resolver.
+func NewResolver() *Resolver { return &Resolver{groups: map[uint64][]seen{}} }
+
+// Add takes the next candidate in row order and its key, and returns the row of the key's
+// first occurrence and true when the key occurred before.
+func (r *Resolver) Add(c Candidate, key []byte) (first int64, dup bool) {
+	g := r.groups[c.Hash]
+	for _, s := range g {
+		if s.key == string(key) {
+			return s.row, true
+		}
+	}
+	r.groups[c.Hash] = append(g, seen{string(key), c.Row})
+	return 0, false
+}

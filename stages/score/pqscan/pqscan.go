@@ -1,0 +1,237 @@
+// Package pqscan reads chosen columns and row groups of a Parquet file as Arrow record
+// batches: what scoring needs of a wide input table, without decoding the columns it does
+// not use (a scorecard reads a dozen columns of a feature table that may hold hundreds).
+// stages/ingest reads whole tables; this package reads slices of them, so that row groups
+// can be scored in parallel and only the columns a job needs are decoded.
+//
+// Records come with the Arrow schema the file stores, without the "-1" field ids pqarrow
+// attaches to files that have none, exactly as stages/ingest returns them, so that refused
+// rows read here are quarantined with the same schema. A corrupt file is an error that
+// names it, never a panic.
+package pqscan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	pqfile "github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"lendscore/pipeline/storage"
+)
+
+// File is an open Parquet file whose footer has been read.
+type File struct {
+	// Name is the file's location as text, as batches of stages/ingest name it.
+	Name string
+	// Schema is the table's Arrow schema.
+	Schema *arrow.Schema
+	// RowGroups holds the number of rows of each row group; Rows their sum.
+	RowGroups []int64
+	Rows      int64
+
+	r  storage.Reader
+	pf *pqfile.Reader
+	fr *pqarrow.FileReader
+}
+
+// Open opens the Parquet file at loc and reads its footer.
+func Open(ctx context.Context, st storage.Store, loc storage.Location) (*File, error) {
+	r, err := st.Open(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Name: loc.String(), r: r}
+	err = guard(func() error {
+		var err error
+		f.pf, err = pqfile.NewParquetReader(readerOnly{r}, pqfile.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator)))
+		if err != nil {
+			return err
+		}
+		f.fr, err = pqarrow.NewFileReader(f.pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		if err != nil {
+			return err
+		}
+		sch, err := f.fr.Schema()
+		if err != nil {
+			return err
+		}
+		f.Schema = cleanSchema(sch)
+		return nil
+	})
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("%s: not a valid Parquet file (footer): %w", f.Name, err)
+	}
+	for i := 0; i < f.pf.NumRowGroups(); i++ {
+		n := f.pf.MetaData().RowGroup(i).NumRows()
+		f.RowGroups = append(f.RowGroups, n)
+		f.Rows += n
+	}
+	return f, nil
+}
+
+// Close closes the file.
+func (f *File) Close() error { return f.r.Close() }
+
+// Scan reads the named columns (nil: every column) of the given row groups (in the order
+// given) and calls fn with batches of at most batchRows rows, in order. fn borrows the
+// record. The records' columns are in the order of the file's schema.
+func (f *File) Scan(ctx context.Context, columns []string, rowGroups []int, batchRows int, fn func(arrow.Record) error) error {
+	if len(rowGroups) == 0 {
+		return nil
+	}
+	var leaves []int
+	if columns != nil {
+		sch := f.pf.MetaData().Schema
+		for _, c := range columns {
+			i := sch.ColumnIndexByName(c)
+			if i < 0 {
+				return fmt.Errorf("%s: column %s: not in the file", f.Name, c)
+			}
+			leaves = append(leaves, i)
+		}
+	}
+	f.fr.Props.BatchSize = int64(batchRows)
+	var rr pqarrow.RecordReader
+	err := guard(func() error {
+		var err error
+		rr, err = f.fr.GetRecordReader(ctx, leaves, rowGroups)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: not a valid Parquet file (schema): %w", f.Name, err)
+	}
+	defer rr.Release()
+	var schema *arrow.Schema
+	var want, got int64
+	for _, g := range rowGroups {
+		want += f.RowGroups[g]
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var rec arrow.Record
+		err := guard(func() error {
+			if rr.Next() {
+				rec = rr.Record()
+				return nil
+			}
+			return rr.Err()
+		})
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("%s: not a valid Parquet file (data after row %d of the row groups read): %w", f.Name, got, err)
+		}
+		if rec == nil {
+			break
+		}
+		if schema == nil {
+			schema = cleanSchema(rec.Schema())
+		}
+		out := array.NewRecord(schema, rec.Columns(), rec.NumRows())
+		err = fn(out)
+		out.Release()
+		if err != nil {
+			return err
+		}
+		got += rec.NumRows()
+	}
+	if got != want {
+		return fmt.Errorf("%s: not a valid Parquet file (row count): read %d rows, the footer says %d", f.Name, got, want)
+	}
+	return nil
+}
+
+// Checksum reads the object at loc from start to end and returns its SHA-256 (hex) and size.
+func Checksum(ctx context.Context, st storage.Store, loc storage.Location) (string, int64, error) {
+	r, err := st.Open(ctx, loc)
+	if err != nil {
+		return "", 0, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, ctxReader{ctx, r})
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", loc, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ctxReader stops reading when ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// readerOnly hides the reader's Close from the Parquet reader: File.Close closes it.
+type readerOnly struct{ r storage.Reader }
+
+func (p readerOnly) Read(b []byte) (int, error)                { return p.r.Read(b) }
+func (p readerOnly) ReadAt(b []byte, off int64) (int, error)   { return p.r.ReadAt(b, off) }
+func (p readerOnly) Seek(off int64, whence int) (int64, error) { return p.r.Seek(off, whence) }
+
+// guard runs fn and turns a panic of the Parquet decoder into an error.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoder failed: %v", p)
+		}
+	}()
+	return fn()
+}
+
+// parquetFieldID is the field metadata key under which pqarrow reports Parquet field ids.
+const parquetFieldID = "PARQUET:field_id"
+
+// cleanSchema drops the "-1" field ids pqarrow attaches to every field of a file without
+// field ids (as stages/ingest does), keeping the schema's own metadata.
+func cleanSchema(s *arrow.Schema) *arrow.Schema {
+	fields := make([]arrow.Field, s.NumFields())
+	for i, f := range s.Fields() {
+		fields[i] = cleanField(f)
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+func cleanField(f arrow.Field) arrow.Field {
+	if i := f.Metadata.FindKey(parquetFieldID); i >= 0 && f.Metadata.Values()[i] == "-1" {
+		var keys, values []string
+		for j, k := range f.Metadata.Keys() {
+			if j != i {
+				keys = append(keys, k)
+				values = append(values, f.Metadata.Values()[j])
+			}
+		}
+		f.Metadata = arrow.NewMetadata(keys, values)
+	}
+	switch t := f.Type.(type) {
+	case *arrow.ListType:
+		f.Type = arrow.ListOfField(cleanField(t.ElemField()))
+	case *arrow.LargeListType:
+		f.Type = arrow.LargeListOfField(cleanField(t.ElemField()))
+	case *arrow.StructType:
+		fields := make([]arrow.Field, t.NumFields())
+		for i, c := range t.Fields() {
+			fields[i] = cleanField(c)
+		}
+		f.Type = arrow.StructOf(fields...)
+	}
+	return f
+}

@@ -1,0 +1,108 @@
+package pqscan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"lendscore/pipeline/storage"
+	"lendscore/stages/ingest"
+)
+
+// writeFile writes rows 0..n-1 (id, x = 10·id, s) in row groups of 100 rows.
+func writeFile(t *testing.T, dir string, n int) storage.Location {
+	t.Helper()
+	mem := memory.DefaultAllocator
+	ib, xb, sb := array.NewInt64Builder(mem), array.NewFloat64Builder(mem), array.NewStringBuilder(mem)
+	for i := 0; i < n; i++ {
+		ib.Append(int64(i))
+		xb.Append(float64(10 * i))
+		sb.Append("s")
+	}
+	sch := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "x", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	rec := array.NewRecord(sch, []arrow.Array{ib.NewArray(), xb.NewArray(), sb.NewArray()}, int64(n))
+	defer rec.Release()
+	loc := storage.MustParse(filepath.Join(dir, "t"))
+	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, loc, sch, ingest.PartOptions{RowGroupRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	files, err := pw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storage.MustParse(files[0].Location)
+}
+
+func TestScanColumnsAndRowGroups(t *testing.T) {
+	dir := t.TempDir()
+	loc := writeFile(t, dir, 350)
+	f, err := Open(context.Background(), storage.Local{}, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Rows != 350 || len(f.RowGroups) != 4 || f.RowGroups[3] != 50 {
+		t.Fatalf("rows %d, row groups %v", f.Rows, f.RowGroups)
+	}
+	if f.Schema.Field(0).Metadata.Len() != 0 {
+		t.Errorf("field ids kept: %v", f.Schema.Field(0).Metadata)
+	}
+	// Row groups 1 and 3 (rows 100..199 and 300..349), column x only, in batches of 30.
+	var xs []float64
+	err = f.Scan(context.Background(), []string{"x"}, []int{1, 3}, 30, func(rec arrow.Record) error {
+		if rec.NumCols() != 1 || rec.Schema().Field(0).Name != "x" || rec.NumRows() > 30 {
+			t.Fatalf("batch %v", rec.Schema())
+		}
+		xs = append(xs, rec.Column(0).(*array.Float64).Float64Values()...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xs) != 150 || xs[0] != 1000 || xs[99] != 1990 || xs[100] != 3000 || xs[149] != 3490 {
+		t.Errorf("%d values: %v … %v", len(xs), xs[:2], xs[len(xs)-2:])
+	}
+	if err := f.Scan(context.Background(), []string{"nope"}, []int{0}, 10, nil); err == nil || !strings.Contains(err.Error(), "column nope") {
+		t.Errorf("unknown column: %v", err)
+	}
+	data, _ := os.ReadFile(loc.Key)
+	sum := sha256.Sum256(data)
+	got, size, err := Checksum(context.Background(), storage.Local{}, loc)
+	if err != nil || got != hex.EncodeToString(sum[:]) || size != int64(len(data)) {
+		t.Errorf("checksum %s %d %v, want %x %d", got, size, err, sum, len(data))
+	}
+}
+
+func TestCorruptFilesAreNamed(t *testing.T) {
+	dir := t.TempDir()
+	loc := writeFile(t, dir, 350)
+	data, _ := os.ReadFile(loc.Key)
+	for name, content := range map[string][]byte{
+		"garbage.parquet":   []byte("PAR1 not a parquet file PAR1"),
+		"truncated.parquet": data[:len(data)/2],
+		"mangled.parquet":   append(append(append([]byte(nil), data[:200]...), make([]byte, 400)...), data[600:]...),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, content, 0o644)
+		f, err := Open(context.Background(), storage.Local{}, storage.MustParse(p))
+		if err == nil {
+			err = f.Scan(context.Background(), nil, []int{0, 1, 2, 3}, 64, func(arrow.Record) error { return nil })
+			f.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "not a valid Parquet file") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -2,9 +2,11 @@
 // record batches, and writes Arrow record batches out as Parquet part files.
 //
 // Reading streams: Parquet files are read row group by row group through pqarrow, CSV files
-// in fixed-size chunks, so memory follows the batch size, not the file size. Every batch
-// remembers the file it came from and the row number of its first row in that file, so that
-// later stages can name file and row when they refuse a row.
+// in fixed-size chunks, so memory follows the batch size, not the file size. A Parquet
+// batch holds buffers sized to its rows: the decoder's can hold twice that, so those are
+// copied (see compactRecord), and a table kept in memory costs what its rows need. Every
+// batch remembers the file it came from and the row number of its first row in that file,
+// so that later stages can name file and row when they refuse a row.
 package ingest
 
 import (

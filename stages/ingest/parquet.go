@@ -123,7 +123,7 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 			break
 		}
 		batches++
-		out := array.NewRecord(schema, rec.Columns(), rec.NumRows())
+		out := compactRecord(schema, rec, opts.Allocator)
 		err = fn(Batch{Record: out, File: file, FirstRow: row})
 		out.Release()
 		if err != nil {

@@ -37,6 +37,8 @@ func (e *environment) cmdRun(ctx context.Context, args []string) error {
 	asOf := fs.String("as-of", "", "observation date YYYY-MM-DD")
 	var sets multiFlag
 	fs.Var(&sets, "set", "override a job-spec key: key=value (repeatable)")
+	var place placementFlags
+	place.register(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -48,7 +50,7 @@ func (e *environment) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.runJob(ctx, spec)
+	return e.runPlaced(ctx, spec, &place)
 }
 
 func (e *environment) runJob(ctx context.Context, spec *jobs.Spec) error {

@@ -1,7 +1,7 @@
 package runner
 
 import (
-		"context"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"

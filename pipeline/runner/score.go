@@ -32,7 +32,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,6 +144,7 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		}
 	}
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
+		defer lowerGCPercent()()
 		results, err := tbl.score(ctx, job)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
@@ -173,6 +176,26 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		return writeShardManifest(ctx, run, p)
 	}
 	return run.Publish(ctx)
+}
+
+// streamingGCPercent is the garbage collector's target while chunks stream. The Parquet
+// writer leaves about 700 bytes of garbage per scored row, against a live heap of about 60 MB
+// per core, so the default target (100: the heap may grow to twice the live heap) buys
+// little time with a lot of memory; at 70 the peak RSS of scoring 10,000,000 rows on two
+// cores stays under 300 MB for no measurable CPU (scripts/bench-score.sh).
+const streamingGCPercent = 70
+
+// lowerGCPercent sets streamingGCPercent, unless GOGC says otherwise, and returns the
+// function that restores the previous setting.
+func lowerGCPercent() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(streamingGCPercent)
+	if old < streamingGCPercent {
+		debug.SetGCPercent(old)
+	}
+	return func() { debug.SetGCPercent(old) }
 }
 
 // scoreJob is what every chunk of a score run shares.

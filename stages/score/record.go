@@ -15,8 +15,8 @@ import (
 // RecordBuilder builds the scored table (schemas.ScoredSchema) of a score run batch by
 // batch, straight from the columns of a Batch: the Arrow buffers are filled in one pass
 // without builders, and the columns that are the same in every row (as_of_date, model,
-// version, run id, and the null segment, warning and CRM columns) are built once per batch
-// length and shared by the records. The records equal those publish.Batches builds from the
+// version, run id, and the null segment, warning and CRM columns) are built once and shared
+// by the records. The records equal those publish.Batches builds from the
 // same rows. It is safe for concurrent use.
 type RecordBuilder struct {
 	scorer                *Scorer
@@ -28,7 +28,7 @@ type RecordBuilder struct {
 
 	mu       sync.Mutex
 	constLen int
-	consts   map[int]arrow.Array // column index → shared column of constLen rows
+	consts   map[int]arrow.Array // column index → shared column of constLen rows, sliced per record
 }
 
 // NewRecordBuilder returns a builder of scored records dated asOf, naming the model, its
@@ -119,11 +119,12 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 
 var tierBytes = [3][]byte{[]byte(TierNames[0]), []byte(TierNames[1]), []byte(TierNames[2])}
 
-// constants fills the columns that do not vary by row, shared between records of n rows.
+// constants fills the columns that do not vary by row: slices of columns built once, as long
+// as the longest record so far, and shared by every record.
 func (r *RecordBuilder) constants(n int, cols []arrow.Array) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.consts == nil || r.constLen != n {
+	if r.consts == nil || r.constLen < n {
 		for _, c := range r.consts {
 			c.Release()
 		}
@@ -146,8 +147,12 @@ func (r *RecordBuilder) constants(n int, cols []arrow.Array) {
 		}
 	}
 	for i, c := range r.consts {
-		c.Retain()
-		cols[i] = c
+		if c.Len() == n {
+			c.Retain()
+			cols[i] = c
+		} else {
+			cols[i] = array.NewSlice(c, 0, int64(n))
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +110,9 @@ func gradesOf(g jobs.Grades) ([]scorecard.Grade, scorecard.Tiers) {
 	return grades, tiers
 }
 
+// trainGCPercent is the GOGC of a train run when the environment does not set one.
+const trainGCPercent = 30
+
 // runTrain fits a scorecard on a flat modelling table and publishes it.
 //
 // The table is read once, batch by batch: each batch goes through the row rules (refused
@@ -116,6 +121,13 @@ func gradesOf(g jobs.Grades) ([]scorecard.Grade, scorecard.Tiers) {
 // variable's values by bin indices; selection, the regression (one pass over the bin
 // indices per Newton step), scoring and the scored table all work from them.
 func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
+	if os.Getenv("GOGC") == "" {
+		// A train run holds its table (then its bin indices, then the validation samples)
+		// in memory, while reading and writing make garbage at a high rate: with the default
+		// GOGC of 100 the heap grows to twice what is live between collections. The large
+		// arrays hold no pointers, so collecting more often costs little.
+		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+	}
 	run, err := startRun(ctx, spec, env)
 	if err != nil {
 		return nil, err
@@ -197,9 +209,11 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		})
 	} else {
 		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-			files, err := ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, ingest.ReadOptions{}, func(batch ingest.Batch) error {
-				return add(ctx, batch)
-			})
+			var files []ingest.FileInfo
+			err := pipelined(ctx, func(fn func(ingest.Batch) error) (err error) {
+				files, err = ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, ingest.ReadOptions{}, fn)
+				return err
+			}, add)
 			if err != nil {
 				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 			}
@@ -267,8 +281,28 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var samples []report.Sample
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
-		samples, err = scoreSamples(ctx, t, res)
-		return err
+		// The scored table first, then the validation samples: the Parquet writers and the
+		// samples are the two large things of this stage, and do not need to coexist.
+		if err := writeTrainScored(ctx, run, spec, t, res, asOf); err != nil {
+			return err
+		}
+		if samples, err = validationSamples(ctx, t, res); err != nil {
+			return err
+		}
+		if len(t.Quarantine) > 0 {
+			dir := "quarantine"
+			if relational {
+				dir = "quarantine/features"
+			}
+			if err := writeParts(ctx, run, dir, t.Quarantine[0].Schema(), t.Quarantine); err != nil {
+				return err
+			}
+		}
+		// The rows are scored and written: what is left is validation, on the samples.
+		t.Release()
+		res.Attr = nil
+		debug.FreeOSMemory()
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -291,7 +325,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 				return err
 			}
 		}
-		if err := publishTrain(ctx, run, spec, t, res, mt, asOf); err != nil {
+		if err := publishTrain(ctx, run, spec, res, mt); err != nil {
 			return err
 		}
 		return writeTrainCard(ctx, run, spec, target, res, mt, asOf)
@@ -301,6 +335,43 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	}
 	run.Update(func(m *pipeline.Manifest) { m.Versions.Model = res.Scorecard.Version })
 	return run.Publish(ctx)
+}
+
+// pipelined runs read, which hands batches to its argument in order, and consumes each batch
+// on a second goroutine, one batch behind, so that reading (decoding Parquet, parsing CSV)
+// and consuming overlap on two cores. The first error stops both and is returned.
+func pipelined(ctx context.Context, read func(func(ingest.Batch) error) error, consume func(context.Context, ingest.Batch) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches := make(chan ingest.Batch, 1)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err == nil {
+				if err = consume(ctx, b); err != nil {
+					cancel(err)
+				}
+			}
+			b.Record.Release()
+		}
+		done <- err
+	}()
+	readErr := read(func(b ingest.Batch) error {
+		b.Record.Retain()
+		select {
+		case batches <- b:
+			return nil
+		case <-ctx.Done():
+			b.Record.Release()
+			return context.Cause(ctx)
+		}
+	})
+	close(batches)
+	if err := <-done; err != nil {
+		return err
+	}
+	return readErr
 }
 
 // candidatesOf lists the candidate variables among the columns: every column but the
@@ -337,20 +408,105 @@ func candidatesOf(columns []string, target jobs.Target, id, splitColumn string, 
 	return out, nil
 }
 
-// scoreSamples scores every used row of t and returns the samples validation needs, in
-// report order: score, PD, grade and label per row, and the attribute indices (for CSI) of
-// every sample but train, whose attribute counts are the scorecard's own. Rows are scored
-// in parallel in fixed chunks, each writing its own slots, so the result does not depend on
-// the number of cores.
-func scoreSamples(ctx context.Context, t *train.Table, res *train.Result) ([]report.Sample, error) {
+// scoredPartRows is the number of rows of each scored part file of a train run: parts are
+// written in parallel, one per goroutine, so the table is cut at fixed rows whatever the
+// number of cores.
+const scoredPartRows = 500_000
+
+// writeTrainScored scores every used row of t and writes the scored table,
+// scored/part-NNNNN.parquet of scoredPartRows rows each, in row order. Parts are scored,
+// built and written in parallel, each by one goroutine, so the parts do not depend on the
+// number of cores.
+func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *train.Table, res *train.Result, asOf time.Time) error {
 	n := t.Used()
-	const chunk = train.ScoreChunk
-	chunks := (n + chunk - 1) / chunk
-	// pos[c][s]: the position in sample s of chunk c's next row of that sample.
+	pseudo, err := newPseudonymiser(spec)
+	if err != nil {
+		return err
+	}
+	shared := publish.ScoredRows{AsOf: asOf, Model: spec.Name, ModelVersion: res.Scorecard.Version, RunID: run.ID, Sample: []string{}}
+	parts := max(1, (n+scoredPartRows-1)/scoredPartRows)
+	outputs := make([][]pipeline.OutputFile, parts)
+	bufs := make([]*scoredBuffers, train.Workers(max(n, 1), scoredPartRows))
+	err = train.ForChunks(ctx, max(n, 1), scoredPartRows, func(w, k, lo, end int) error {
+		end = min(end, n)
+		if bufs[w] == nil {
+			bufs[w] = newScoredBuffers(min(publish.BatchRows, max(n, 1)), t.HasAsOf())
+		}
+		b := bufs[w]
+		rel := fmt.Sprintf("scored/part-%05d.parquet", k)
+		pw, err := onePart(ctx, run, rel, shared.Schema())
+		if err != nil {
+			return err
+		}
+		for ; lo < end || lo == 0; lo += publish.BatchRows {
+			hi := min(lo+publish.BatchRows, end)
+			m := hi - lo
+			rows := shared
+			t.IDs(b.ids[:m], lo)
+			rows.IDs = pseudo.ids(b.ids[:m])
+			if t.HasAsOf() {
+				rows.AsOfDates = b.dates[:m]
+				t.AsOf(rows.AsOfDates, lo)
+			}
+			for i, r := range res.Scored(lo, hi) {
+				q := i - lo
+				b.score[q], b.pd[q], b.grade[q], b.tier[q] = int32(r.Score), r.PD, r.Grade, r.Tier
+				for j := range r.Reasons {
+					b.reasons[j][q] = r.Reasons[j]
+				}
+				b.sample[q] = train.SampleNames[t.Sample[i]]
+			}
+			rows.Scores = &score.Scores{Score: b.score[:m], PD: b.pd[:m], Grade: b.grade[:m], Tier: b.tier[:m]}
+			for j := range b.reasons {
+				rows.Scores.Reasons[j] = b.reasons[j][:m]
+			}
+			rows.Sample, rows.Bad = b.sample[:m], t.Bad[lo:hi]
+			err := ctx.Err()
+			if err == nil {
+				err = publish.Batches(rows, pw.Write)
+			}
+			if err != nil {
+				pw.Abort()
+				return fmt.Errorf("%s: %w", rel, err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		files, err := pw.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		for _, f := range files {
+			outputs[k] = append(outputs[k], pipeline.OutputFile{Path: rel, Size: f.Size, SHA256: f.SHA256})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scored: %w", err)
+	}
+	for _, out := range outputs {
+		for _, o := range out {
+			run.RecordOutput(o.Path, o.Size, o.SHA256)
+		}
+	}
+	return nil
+}
+
+// validationSamples scores every used row of t again and returns the samples validation
+// needs, in report order: score, PD, grade and label per row, and the attribute indices
+// (for CSI) of every sample but train, whose attribute counts are the scorecard's own.
+// Chunks of rows are scored in parallel, each into its own slots, so the samples do not
+// depend on the number of cores.
+func validationSamples(ctx context.Context, t *train.Table, res *train.Result) ([]report.Sample, error) {
+	n := t.Used()
+	const size = 1 << 16
+	chunks := (n + size - 1) / size
+	// pos[c][s]: the position in sample s of chunk c's first row of that sample.
 	pos := make([][3]int, chunks+1)
 	for c := 0; c < chunks; c++ {
 		pos[c+1] = pos[c]
-		for _, s := range t.Sample[c*chunk : min((c+1)*chunk, n)] {
+		for _, s := range t.Sample[c*size : min((c+1)*size, n)] {
 			pos[c+1][s]++
 		}
 	}
@@ -367,26 +523,52 @@ func scoreSamples(ctx context.Context, t *train.Table, res *train.Result) ([]rep
 			}
 		}
 	}
-	err := res.ScoreAll(ctx, n, func(c, k int, attr []int, r scorecard.Result) {
-		si := t.Sample[k]
-		smp := &all[si]
-		q := pos[c][si]
-		pos[c][si]++
-		smp.Score[q], smp.PD[q], smp.Grade[q], smp.Bad[q] = float64(r.Score), r.PD, r.Grade, t.Bad[k]
-		for j, a := range smp.Attr {
-			a[q] = uint16(attr[j])
+	err := train.ForChunks(ctx, n, size, func(_, c, lo, hi int) error {
+		p := pos[c]
+		for i, r := range res.Scored(lo, hi) {
+			si := t.Sample[i]
+			smp := &all[si]
+			at := p[si]
+			p[si]++
+			smp.Score[at], smp.PD[at], smp.Grade[at], smp.Bad[at] = float64(r.Score), r.PD, r.Grade, t.Bad[i]
+			for j, a := range smp.Attr {
+				a[at] = uint16(r.Attr[j])
+			}
 		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	var out []report.Sample
+	var samples []report.Sample
 	for si := range all {
 		if sizes[si] > 0 {
-			out = append(out, all[si])
+			samples = append(samples, all[si])
 		}
 	}
-	return out, nil
+	return samples, nil
+}
+
+// scoredBuffers holds one batch of scored rows while its record is built.
+type scoredBuffers struct {
+	ids         []string
+	dates       []arrow.Date32
+	score       []int32
+	pd          []float64
+	grade, tier []string
+	reasons     [3][]string
+	sample      []string
+}
+
+func newScoredBuffers(m int, dates bool) *scoredBuffers {
+	b := &scoredBuffers{ids: make([]string, m), score: make([]int32, m), pd: make([]float64, m), grade: make([]string, m), tier: make([]string, m), sample: make([]string, m)}
+	for j := range b.reasons {
+		b.reasons[j] = make([]string, m)
+	}
+	if dates {
+		b.dates = make([]arrow.Date32, m)
+	}
+	return b
 }
 
 // trainMetrics computes metrics.json: the contract's figures per sample (discrimination on
@@ -419,9 +601,9 @@ func trainMetrics(spec *jobs.Spec, runID string, rows RowSummary, samples []repo
 	return mt, nil
 }
 
-// publishTrain writes the artifacts of a train run. The scored table is built from the bin
-// indices and written one batch of publish.BatchRows rows at a time.
-func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *train.Table, res *train.Result, mt Metrics, asOf time.Time) error {
+// publishTrain writes the artifacts of a train run but the scored table and the quarantine
+// (the score stage writes them).
+func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, res *train.Result, mt Metrics) error {
 	sc, err := res.Scorecard.Marshal()
 	if err != nil {
 		return err
@@ -447,80 +629,7 @@ func publishTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *tr
 	for _, v := range res.Variables {
 		order = append(order, v.Name)
 	}
-	if err := run.WriteFile(ctx, "binning.csv", publish.BinningCSV(order, res.Binned, sel)); err != nil {
-		return err
-	}
-	pseudo, err := newPseudonymiser(spec)
-	if err != nil {
-		return err
-	}
-	rows := publish.ScoredRows{AsOf: asOf, Model: spec.Name, ModelVersion: res.Scorecard.Version, RunID: run.ID, Sample: []string{}}
-	if err := streamParts(ctx, run, "scored", rows.Schema(), func(write func(arrow.Record) error) error {
-		return scoredBatches(ctx, t, res, pseudo, rows, write)
-	}); err != nil {
-		return err
-	}
-	if len(t.Quarantine) > 0 {
-		dir := "quarantine"
-		if spec.Inputs.Relational() {
-			dir = "quarantine/features"
-		}
-		if err := writeParts(ctx, run, dir, t.Quarantine[0].Schema(), t.Quarantine); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// scoredBatches builds the scored table of t's used rows, publish.BatchRows rows at a time,
-// and hands each record to write. rows carries the fields shared by every row.
-func scoredBatches(ctx context.Context, t *train.Table, res *train.Result, pseudo *pseudonymiser, rows publish.ScoredRows, write func(arrow.Record) error) error {
-	n := t.Used()
-	maxPoints := res.Scorecard.MaxPointsAll()
-	m := min(publish.BatchRows, n)
-	ids := make([]string, m)
-	var dates []arrow.Date32
-	if t.HasAsOf() {
-		dates = make([]arrow.Date32, m)
-	}
-	buf := &score.Scores{Score: make([]int32, m), PD: make([]float64, m), Grade: make([]string, m), Tier: make([]string, m)}
-	for q := range buf.Reasons {
-		buf.Reasons[q] = make([]string, m)
-	}
-	sample := make([]string, m)
-	for start := 0; start < n || start == 0; start += publish.BatchRows {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		end := min(start+publish.BatchRows, n)
-		k := end - start
-		t.IDs(ids[:k], start)
-		rows.IDs = pseudo.ids(ids[:k])
-		if dates != nil {
-			rows.AsOfDates = dates[:k]
-			t.AsOf(rows.AsOfDates, start)
-		}
-		res.Score(start, end, maxPoints, func(i int, _ []int, r scorecard.Result) {
-			q := i - start
-			buf.Score[q], buf.PD[q], buf.Grade[q], buf.Tier[q] = int32(r.Score), r.PD, r.Grade, r.Tier
-			for j := range r.Reasons {
-				buf.Reasons[j][q] = r.Reasons[j]
-			}
-			sample[q] = train.SampleNames[t.Sample[i]]
-		})
-		s := &score.Scores{Score: buf.Score[:k], PD: buf.PD[:k], Grade: buf.Grade[:k], Tier: buf.Tier[:k]}
-		for j := range buf.Reasons {
-			s.Reasons[j] = buf.Reasons[j][:k]
-		}
-		rows.Scores, rows.Sample, rows.Bad = s, sample[:k], t.Bad[start:end]
-		if err := publish.Batches(rows, write); err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-	}
-	return nil
+	return run.WriteFile(ctx, "binning.csv", publish.BinningCSV(order, res.Binned, sel))
 }
 
 // writeTrainCard writes model_card.md and model_card.html.

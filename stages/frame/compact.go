@@ -3,6 +3,7 @@ package frame
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ type numChunk struct {
 	n     int
 	scale uint8
 	base  int64
+	span  int64 // largest offset
 	u8    []uint8
 	u16   []uint16
 	u32   []uint32
@@ -130,7 +132,7 @@ func (c *NumericColumn) encode(v []float64) numChunk {
 	if lo > hi { // all missing
 		lo, hi = 0, 0
 	}
-	ch.scale, ch.base = uint8(scale), lo
+	ch.scale, ch.base, ch.span = uint8(scale), lo, hi-lo
 	switch span := uint64(hi - lo); {
 	case span < math.MaxUint8:
 		ch.u8 = pack[uint8](v, ks, lo)
@@ -204,26 +206,139 @@ func (ch *numChunk) decode(dst []float64, off int) {
 	}
 }
 
+// Map writes f(x) for the values x of rows [start, start+len(dst)) into dst. f must depend
+// on x alone: it is evaluated once per distinct value of a chunk whose values are few
+// (stored in 8 or 16 bits over a narrow range), else once per row.
+func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
+	var vals []float64
+	var table []uint32
+	ci := sort.SearchInts(c.starts, start+1) - 1
+	for len(dst) > 0 {
+		ch := &c.chunks[ci]
+		off := start - c.starts[ci]
+		m := min(len(dst), ch.n-off)
+		out := dst[:m]
+		switch {
+		case ch.u8 != nil:
+			table = chunkTable(table, ch, f)
+			for i, u := range ch.u8[off : off+m] {
+				out[i] = table[u]
+			}
+		case ch.u16 != nil && ch.span < int64(m)/4:
+			table = chunkTable(table, ch, f)
+			for i, u := range ch.u16[off : off+m] {
+				if u == math.MaxUint16 {
+					out[i] = table[len(table)-1]
+				} else {
+					out[i] = table[u]
+				}
+			}
+		default:
+			vals = slices.Grow(vals[:0], m)[:m]
+			ch.decode(vals, off)
+			for i, x := range vals {
+				out[i] = f(x)
+			}
+		}
+		dst, start = dst[m:], start+m
+		ci++
+	}
+}
+
+// Tally counts the values of rows (ascending): the values of chunks whose values are few
+// (stored in 8 bits, or in 16 bits over a narrow range) are added to counts, by value; the
+// values of the other chunks are appended to rest, for the caller to count (by sorting,
+// say). It returns the number of missing values, counted apart, and rest.
+func (c *NumericColumn) Tally(rows []int32, counts map[float64]int, rest []float64) (int, []float64) {
+	missing := 0
+	var tally []int
+	var vals []float64
+	for len(rows) > 0 {
+		ci := sort.SearchInts(c.starts, int(rows[0])+1) - 1
+		ch := &c.chunks[ci]
+		end := c.starts[ci] + ch.n
+		k := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= end })
+		part := rows[:k]
+		rows = rows[k:]
+		first := c.starts[ci]
+		narrow := ch.u8 != nil || ch.u16 != nil && ch.span < int64(len(part))/4
+		if !narrow {
+			vals = slices.Grow(vals[:0], ch.n)[:ch.n]
+			ch.decode(vals, 0)
+			for _, r := range part {
+				if v := vals[int(r)-first]; v == v {
+					rest = append(rest, v)
+				} else {
+					missing++
+				}
+			}
+			continue
+		}
+		size := int(ch.span) + 1
+		tally = slices.Grow(tally[:0], size)[:size]
+		clear(tally)
+		for _, r := range part {
+			var u int
+			if ch.u8 != nil {
+				u = int(ch.u8[int(r)-first])
+				if u == math.MaxUint8 {
+					missing++
+					continue
+				}
+			} else {
+				u = int(ch.u16[int(r)-first])
+				if u == math.MaxUint16 {
+					missing++
+					continue
+				}
+			}
+			tally[u]++
+		}
+		p := pow10[ch.scale]
+		for u, n := range tally {
+			if n > 0 {
+				counts[float64(ch.base+int64(u))/p] += n
+			}
+		}
+	}
+	return missing, rest
+}
+
+// chunkTable returns f of every offset of a narrow chunk, and last f(NaN).
+func chunkTable(table []uint32, ch *numChunk, f func(float64) uint32) []uint32 {
+	n := int(ch.span) + 2
+	if ch.u8 != nil {
+		n = math.MaxUint8 + 1
+	}
+	table = slices.Grow(table[:0], n)[:n]
+	p := pow10[ch.scale]
+	for u := range n - 1 {
+		table[u] = f(float64(ch.base+int64(u)) / p)
+	}
+	table[n-1] = f(math.NaN())
+	return table
+}
+
 // Codes is a column of small non-negative integers (dictionary codes, bin indices) stored in
-// the narrowest of 8, 16 and 32 bits that holds the largest value so far.
+// the narrowest of 8, 16 and 32 bits that holds the largest value so far, in blocks of
+// 65,536, so that a growing column never copies itself whole.
 type Codes struct {
 	n   int
-	u8  []uint8
-	u16 []uint16
-	u32 []uint32
+	u8  [][]uint8
+	u16 [][]uint16
+	u32 [][]uint32
 }
+
+const (
+	codeBlockBits = 16
+	codeBlock     = 1 << codeBlockBits
+)
 
 // NewCodes returns n zero codes wide enough for values up to maxValue, for Set.
 func NewCodes(n int, maxValue uint32) *Codes {
-	c := &Codes{n: n}
-	switch {
-	case maxValue <= math.MaxUint8:
-		c.u8 = make([]uint8, n)
-	case maxValue <= math.MaxUint16:
-		c.u16 = make([]uint16, n)
-	default:
-		c.u32 = make([]uint32, n)
-	}
+	c := &Codes{}
+	c.widen(maxValue)
+	c.grow(n)
 	return c
 }
 
@@ -231,92 +346,202 @@ func NewCodes(n int, maxValue uint32) *Codes {
 func (c *Codes) Len() int { return c.n }
 
 // Bytes returns the memory the codes take.
-func (c *Codes) Bytes() int { return len(c.u8) + 2*len(c.u16) + 4*len(c.u32) }
+func (c *Codes) Bytes() int {
+	b := 0
+	for _, x := range c.u8 {
+		b += len(x)
+	}
+	for _, x := range c.u16 {
+		b += 2 * len(x)
+	}
+	for _, x := range c.u32 {
+		b += 4 * len(x)
+	}
+	return b
+}
+
+func (c *Codes) width() int {
+	switch {
+	case c.u32 != nil:
+		return 4
+	case c.u16 != nil:
+		return 2
+	}
+	return 1
+}
+
+// widen converts the storage to a width that holds v.
+func (c *Codes) widen(v uint32) {
+	switch w := c.width(); {
+	case v > math.MaxUint16 && w < 4:
+		c.u32 = convertBlocks[uint32](c.u8, c.u16)
+		c.u8, c.u16 = nil, nil
+	case v > math.MaxUint8 && w < 2:
+		c.u16 = convertBlocks[uint16](c.u8, nil)
+		c.u8 = nil
+	}
+}
+
+func convertBlocks[U uint16 | uint32](b8 [][]uint8, b16 [][]uint16) [][]U {
+	out := [][]U{}
+	for _, b := range b8 {
+		o := make([]U, len(b), codeBlock)
+		for i, v := range b {
+			o[i] = U(v)
+		}
+		out = append(out, o)
+	}
+	for _, b := range b16 {
+		o := make([]U, len(b), codeBlock)
+		for i, v := range b {
+			o[i] = U(v)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// grow adds k zero codes.
+func (c *Codes) grow(k int) {
+	for k > 0 {
+		last := c.n & (codeBlock - 1)
+		if last == 0 {
+			switch c.width() {
+			case 1:
+				c.u8 = append(c.u8, make([]uint8, 0, codeBlock))
+			case 2:
+				c.u16 = append(c.u16, make([]uint16, 0, codeBlock))
+			default:
+				c.u32 = append(c.u32, make([]uint32, 0, codeBlock))
+			}
+		}
+		m := min(k, codeBlock-last)
+		b := c.n >> codeBlockBits
+		switch c.width() {
+		case 1:
+			c.u8[b] = c.u8[b][:last+m]
+		case 2:
+			c.u16[b] = c.u16[b][:last+m]
+		default:
+			c.u32[b] = c.u32[b][:last+m]
+		}
+		c.n += m
+		k -= m
+	}
+}
 
 // Append adds v, widening the storage when v does not fit.
 func (c *Codes) Append(v uint32) {
-	if c.u16 == nil && c.u32 == nil && v > math.MaxUint8 {
-		c.u16 = make([]uint16, c.n, max(2*c.n, 16))
-		for i, u := range c.u8 {
-			c.u16[i] = uint16(u)
-		}
-		c.u8 = nil
-	}
-	if c.u16 != nil && v > math.MaxUint16 {
-		c.u32 = make([]uint32, c.n, max(2*c.n, 16))
-		for i, u := range c.u16 {
-			c.u32[i] = uint32(u)
-		}
-		c.u16 = nil
-	}
-	switch {
-	case c.u32 != nil:
-		c.u32 = append(c.u32, v)
-	case c.u16 != nil:
-		c.u16 = append(c.u16, uint16(v))
-	default:
-		c.u8 = append(c.u8, uint8(v))
-	}
-	c.n++
+	c.widen(v)
+	c.grow(1)
+	c.Set(c.n-1, v)
 }
 
-// Set sets code i to v, which must fit the width NewCodes chose. Distinct i may be set
+// AppendAll adds the codes vs.
+func (c *Codes) AppendAll(vs []uint32) {
+	hi := uint32(0)
+	for _, v := range vs {
+		hi = max(hi, v)
+	}
+	c.widen(hi)
+	start := c.n
+	c.grow(len(vs))
+	c.SetAll(start, vs)
+}
+
+// eachBlock calls fn for every block b that rows [start, start+n) touch, with the offset in
+// the block of the first of them and their range [lo, hi) relative to start.
+func eachBlock(start, n int, fn func(b, off, lo, hi int)) {
+	for lo := 0; lo < n; {
+		i := start + lo
+		off := i & (codeBlock - 1)
+		hi := min(n, lo+codeBlock-off)
+		fn(i>>codeBlockBits, off, lo, hi)
+		lo = hi
+	}
+}
+
+// Set sets code i to v, which must fit the current width. Distinct i may be set
 // concurrently.
 func (c *Codes) Set(i int, v uint32) {
+	b, o := i>>codeBlockBits, i&(codeBlock-1)
 	switch {
 	case c.u8 != nil:
-		c.u8[i] = uint8(v)
+		c.u8[b][o] = uint8(v)
 	case c.u16 != nil:
-		c.u16[i] = uint16(v)
+		c.u16[b][o] = uint16(v)
 	default:
-		c.u32[i] = v
+		c.u32[b][o] = v
 	}
 }
 
 // At returns code i.
 func (c *Codes) At(i int) uint32 {
+	b, o := i>>codeBlockBits, i&(codeBlock-1)
 	switch {
 	case c.u8 != nil:
-		return uint32(c.u8[i])
+		return uint32(c.u8[b][o])
 	case c.u16 != nil:
-		return uint32(c.u16[i])
+		return uint32(c.u16[b][o])
 	}
-	return c.u32[i]
+	return c.u32[b][o]
 }
 
-// Gather writes the codes of rows into dst (len(dst) = len(rows)).
+// Gather writes the codes of rows into dst (len(dst) ≥ len(rows)).
 func (c *Codes) Gather(dst []uint32, rows []int32) {
 	dst = dst[:len(rows)]
 	switch {
 	case c.u8 != nil:
 		for i, r := range rows {
-			dst[i] = uint32(c.u8[r])
+			dst[i] = uint32(c.u8[r>>codeBlockBits][r&(codeBlock-1)])
 		}
 	case c.u16 != nil:
 		for i, r := range rows {
-			dst[i] = uint32(c.u16[r])
+			dst[i] = uint32(c.u16[r>>codeBlockBits][r&(codeBlock-1)])
 		}
 	default:
 		for i, r := range rows {
-			dst[i] = c.u32[r]
+			dst[i] = c.u32[r>>codeBlockBits][r&(codeBlock-1)]
 		}
 	}
 }
 
 // Decode writes the codes of rows [start, start+len(dst)) into dst.
 func (c *Codes) Decode(dst []uint32, start int) {
-	switch {
-	case c.u8 != nil:
-		for i, u := range c.u8[start : start+len(dst)] {
-			dst[i] = uint32(u)
+	eachBlock(start, len(dst), func(b, off, lo, hi int) {
+		out := dst[lo:hi]
+		switch {
+		case c.u8 != nil:
+			for i, v := range c.u8[b][off : off+len(out)] {
+				out[i] = uint32(v)
+			}
+		case c.u16 != nil:
+			for i, v := range c.u16[b][off : off+len(out)] {
+				out[i] = uint32(v)
+			}
+		default:
+			copy(out, c.u32[b][off:])
 		}
-	case c.u16 != nil:
-		for i, u := range c.u16[start : start+len(dst)] {
-			dst[i] = uint32(u)
+	})
+}
+
+// SetAll sets codes [start, start+len(vs)) to vs, which must fit the current width.
+// Disjoint ranges may be set concurrently.
+func (c *Codes) SetAll(start int, vs []uint32) {
+	eachBlock(start, len(vs), func(b, off, lo, hi int) {
+		switch {
+		case c.u8 != nil:
+			for i, v := range vs[lo:hi] {
+				c.u8[b][off+i] = uint8(v)
+			}
+		case c.u16 != nil:
+			for i, v := range vs[lo:hi] {
+				c.u16[b][off+i] = uint16(v)
+			}
+		default:
+			copy(c.u32[b][off:], vs[lo:hi])
 		}
-	default:
-		copy(dst, c.u32[start:start+len(dst)])
-	}
+	})
 }
 
 // CategoricalColumn holds a categorical column as dictionary codes: code 0 is missing (null
@@ -329,6 +554,7 @@ type CategoricalColumn struct {
 
 	index map[string]uint32
 	memo  map[uint64]uint32 // non-string arrays: value bits → code
+	buf   []uint32
 }
 
 // NewCategoricalColumn returns an empty categorical column.
@@ -369,59 +595,60 @@ func (c *CategoricalColumn) memoCode(bits uint64, text func() string) uint32 {
 
 // AppendArray appends rows of a (nil: every row) to the column.
 func (c *CategoricalColumn) AppendArray(a arrow.Array, rows []int) {
-	each := func(fn func(i int)) {
+	n := a.Len()
+	if rows != nil {
+		n = len(rows)
+	}
+	c.buf = slices.Grow(c.buf[:0], n)[:n]
+	at := func(k int) int {
 		if rows == nil {
-			for i := 0; i < a.Len(); i++ {
-				fn(i)
-			}
-			return
+			return k
 		}
-		for _, i := range rows {
-			fn(i)
-		}
+		return rows[k]
 	}
 	switch arr := a.(type) {
 	case *array.String:
-		each(func(i int) {
-			if arr.IsNull(i) {
-				c.Codes.Append(0)
-				return
+		for k := range c.buf {
+			if i := at(k); arr.IsValid(i) {
+				c.buf[k] = c.code(arr.Value(i))
+			} else {
+				c.buf[k] = 0
 			}
-			c.Codes.Append(c.code(arr.Value(i)))
-		})
+		}
 	case *array.LargeString:
-		each(func(i int) {
-			if arr.IsNull(i) {
-				c.Codes.Append(0)
-				return
+		for k := range c.buf {
+			if i := at(k); arr.IsValid(i) {
+				c.buf[k] = c.code(arr.Value(i))
+			} else {
+				c.buf[k] = 0
 			}
-			c.Codes.Append(c.code(arr.Value(i)))
-		})
+		}
 	case *array.Int64:
-		each(func(i int) {
-			if arr.IsNull(i) {
-				c.Codes.Append(0)
-				return
+		for k := range c.buf {
+			if i := at(k); arr.IsValid(i) {
+				c.buf[k] = c.memoCode(uint64(arr.Value(i)), func() string { return arr.ValueStr(i) })
+			} else {
+				c.buf[k] = 0
 			}
-			c.Codes.Append(c.memoCode(uint64(arr.Value(i)), func() string { return arr.ValueStr(i) }))
-		})
+		}
 	case *array.Date32:
-		each(func(i int) {
-			if arr.IsNull(i) {
-				c.Codes.Append(0)
-				return
+		for k := range c.buf {
+			if i := at(k); arr.IsValid(i) {
+				c.buf[k] = c.memoCode(uint64(arr.Value(i)), func() string { return arr.Value(i).FormattedString() })
+			} else {
+				c.buf[k] = 0
 			}
-			c.Codes.Append(c.memoCode(uint64(arr.Value(i)), func() string { return arr.Value(i).FormattedString() }))
-		})
+		}
 	default:
-		each(func(i int) {
-			if a.IsNull(i) {
-				c.Codes.Append(0)
-				return
+		for k := range c.buf {
+			if i := at(k); a.IsValid(i) {
+				c.buf[k] = c.code(a.ValueStr(i))
+			} else {
+				c.buf[k] = 0
 			}
-			c.Codes.Append(c.code(a.ValueStr(i)))
-		})
+		}
 	}
+	c.Codes.AppendAll(c.buf)
 }
 
 // Text returns the category of row i ("" when missing).

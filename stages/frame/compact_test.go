@@ -56,6 +56,20 @@ func TestNumericColumnRoundTrip(t *testing.T) {
 				t.Errorf("%s: value %d is %v (bits %x), want %v (bits %x)", c.name, i, g, math.Float64bits(g), w, math.Float64bits(w))
 			}
 		}
+		// Map evaluates f per value, or once per distinct value of a narrow chunk.
+		f := func(x float64) uint32 {
+			if x != x {
+				return 7
+			}
+			return uint32(math.Float64bits(x) % 1001)
+		}
+		mapped := make([]uint32, col.Len())
+		col.Map(mapped, 0, f)
+		for i, g := range got {
+			if mapped[i] != f(g) {
+				t.Errorf("%s: Map of value %d (%v) is %d, want %d", c.name, i, g, mapped[i], f(g))
+			}
+		}
 		// A window across the chunk boundary.
 		part := make([]float64, 3)
 		col.Decode(part, len(c.v)-1)
@@ -196,5 +210,35 @@ func BenchmarkNumericColumnAppend(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var c NumericColumn
 		c.Append(v)
+	}
+}
+
+// TestNumericColumnMapNarrow covers the table path of Map on a 16-bit chunk with few
+// distinct values.
+func TestNumericColumnMapNarrow(t *testing.T) {
+	v := make([]float64, 5000)
+	for i := range v {
+		v[i] = float64(i%300) + 0.5
+		if i%97 == 0 {
+			v[i] = math.NaN()
+		}
+	}
+	var col NumericColumn
+	col.Append(v)
+	if col.Bytes() != 2*len(v) {
+		t.Fatalf("%d bytes: want a 16-bit chunk", col.Bytes())
+	}
+	f := func(x float64) uint32 {
+		if x != x {
+			return 1 << 20
+		}
+		return uint32(x * 2)
+	}
+	got := make([]uint32, 4000)
+	col.Map(got, 1000, f)
+	for k, g := range got {
+		if want := f(v[1000+k]); g != want {
+			t.Fatalf("row %d: %d, want %d", 1000+k, g, want)
+		}
 	}
 }

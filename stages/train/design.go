@@ -31,19 +31,29 @@ type design struct {
 	corr  [][]float64    // WOE correlations of the train rows
 }
 
-// forChunks calls fn(c, lo, hi) for every chunk c = [lo, hi) of n rows, chunkRows at a time,
-// on up to GOMAXPROCS goroutines. fn writes only chunk c's results, which the caller merges
-// in chunk order.
-func forChunks(ctx context.Context, n int, fn func(c, lo, hi int)) error {
-	return forChunksOf(ctx, n, chunkRows, fn)
+// forChunks runs fn over the train rows in chunks of chunkRows (see ForChunks).
+func forChunks(ctx context.Context, n int, fn func(w, c, lo, hi int)) error {
+	return ForChunks(ctx, n, chunkRows, func(w, c, lo, hi int) error {
+		fn(w, c, lo, hi)
+		return nil
+	})
 }
 
-// forChunksOf is forChunks with chunks of size rows.
-func forChunksOf(ctx context.Context, n, size int, fn func(c, lo, hi int)) error {
+// Workers returns the number of goroutines ForChunks uses for n rows in chunks of size.
+func Workers(n, size int) int { return max(1, min(runtime.GOMAXPROCS(0), (n+size-1)/size)) }
+
+// ForChunks calls fn(w, c, lo, hi) for every chunk c = [lo, hi) of n rows, size rows at a
+// time, on Workers(n, size) goroutines; w numbers the goroutine, for scratch space. Chunks
+// are taken in order. fn writes only chunk c's results, which the caller merges in chunk
+// order, so results do not depend on GOMAXPROCS. The first error stops the work and is
+// returned.
+func ForChunks(ctx context.Context, n, size int, fn func(w, c, lo, hi int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	chunks := (n + size - 1) / size
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), chunks) {
+	for w := range Workers(n, size) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -53,12 +63,30 @@ func forChunksOf(ctx context.Context, n, size int, fn func(c, lo, hi int)) error
 					return
 				}
 				lo := c * size
-				fn(c, lo, min(lo+size, n))
+				if err := fn(w, c, lo, min(lo+size, n)); err != nil {
+					cancel(err)
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return ctx.Err()
+	return context.Cause(ctx)
+}
+
+// scratch is one worker's buffers for the WOE of a chunk of rows.
+type scratch struct {
+	x     []float64
+	codes []uint32
+}
+
+// scratches returns a scratch per worker for chunks of p values a row.
+func scratches(n, p int) []scratch {
+	s := make([]scratch, Workers(n, chunkRows))
+	for w := range s {
+		s[w] = scratch{x: make([]float64, chunkRows*p), codes: make([]uint32, chunkRows)}
+	}
+	return s
 }
 
 // fill writes the WOE of rows [lo, hi) of the train rows for names into x (row-major,
@@ -83,9 +111,10 @@ func (d *design) correlations(ctx context.Context, names []string) ([][]float64,
 	p, n := len(names), len(d.rows)
 	chunks := (n + chunkRows - 1) / chunkRows
 	sums := make([][]float64, chunks)
-	err := forChunks(ctx, n, func(c, lo, hi int) {
-		x := make([]float64, (hi-lo)*p)
-		d.fill(x, make([]uint32, hi-lo), names, lo, hi)
+	buf := scratches(n, p)
+	err := forChunks(ctx, n, func(w, c, lo, hi int) {
+		x := buf[w].x[:(hi-lo)*p]
+		d.fill(x, buf[w].codes, names, lo, hi)
 		s := make([]float64, p)
 		for i := 0; i < hi-lo; i++ {
 			for j, v := range x[i*p : i*p+p] {
@@ -107,9 +136,9 @@ func (d *design) correlations(ctx context.Context, names []string) ([][]float64,
 		mean[j] /= float64(n)
 	}
 	cross := make([][]float64, chunks)
-	err = forChunks(ctx, n, func(c, lo, hi int) {
-		x := make([]float64, (hi-lo)*p)
-		d.fill(x, make([]uint32, hi-lo), names, lo, hi)
+	err = forChunks(ctx, n, func(w, c, lo, hi int) {
+		x := buf[w].x[:(hi-lo)*p]
+		d.fill(x, buf[w].codes, names, lo, hi)
 		s := make([]float64, p*p)
 		for i := 0; i < hi-lo; i++ {
 			row := x[i*p : i*p+p]
@@ -166,13 +195,14 @@ func (d *design) fit(ctx context.Context, names []string) (*logit.Result, error)
 	chunks := (n + chunkRows - 1) / chunkRows
 	parts := make([]*logit.Accumulator, chunks)
 	errs := make([]error, chunks)
+	buf := scratches(n, len(names))
 	for !s.Done() {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("logit: fit interrupted after %d iterations: %w", s.Iterations(), err)
 		}
-		err := forChunks(ctx, n, func(c, lo, hi int) {
-			x := make([]float64, (hi-lo)*len(names))
-			d.fill(x, make([]uint32, hi-lo), names, lo, hi)
+		err := forChunks(ctx, n, func(w, c, lo, hi int) {
+			x := buf[w].x[:(hi-lo)*len(names)]
+			d.fill(x, buf[w].codes, names, lo, hi)
 			part := s.NewAccumulator()
 			errs[c] = part.AddLabels(x, d.y[lo:hi], nil)
 			parts[c] = part
@@ -209,30 +239,33 @@ func (d *design) matrix(names []string) *mat.Dense {
 	return mat.NewDense(n, p, x)
 }
 
-// modeShare returns the share of the most frequent value of x, NaN (missing) counted as
-// one value, exactly. It reorders x: the values are sorted in place by a radix sort, so the
-// cost is linear in len(x).
-func modeShare(x []float64) float64 {
-	m := 0
-	for _, v := range x {
-		if v == v {
-			x[m] = v + 0 // −0 and 0 are one value
-			m++
-		}
+// modeShare returns the share of the most frequent value among rows (ascending) of col, NaN
+// (missing) counted as one value, exactly: values of narrow chunks are tallied, the others
+// sorted in place by a radix sort (rest is their scratch space), so the cost is linear.
+func modeShare(col *frame.NumericColumn, rows []int32, rest []float64) (float64, []float64) {
+	counts := map[float64]int{}
+	missing, rest := col.Tally(rows, counts, rest[:0])
+	for i, v := range rest {
+		rest[i] = v + 0 // −0 and 0 are one value
 	}
-	best := len(x) - m
-	vals := x[:m]
-	radixSort(vals, 56)
-	run := 0
-	for i := range vals {
-		if i > 0 && vals[i] == vals[i-1] {
-			run++
+	radixSort(rest, 56)
+	best := missing
+	for i := 0; i < len(rest); {
+		j := i + 1
+		for j < len(rest) && rest[j] == rest[i] {
+			j++
+		}
+		if len(counts) > 0 {
+			counts[rest[i]] += j - i
 		} else {
-			run = 1
+			best = max(best, j-i)
 		}
-		best = max(best, run)
+		i = j
 	}
-	return float64(best) / float64(len(x))
+	for _, n := range counts {
+		best = max(best, n)
+	}
+	return float64(best) / float64(len(rows)), rest
 }
 
 // sortKey maps a float64 (not NaN) to an unsigned key with the same order.

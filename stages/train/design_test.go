@@ -111,14 +111,25 @@ func TestModeShare(t *testing.T) {
 		{7},                                // 1
 		{-1e300, 1e300, -5, -5, math.Inf(1), -5, 1.5}, // 3/7
 	}
-	big := make([]float64, 100000)
+	big := make([]float64, 100000) // narrow chunks (quarters) mixed with wide ones
 	for i := range big {
 		big[i] = math.Round(rng.NormFloat64()*50) / 4
-		if i%100 == 0 {
+		if i%100 == 0 && i > 50000 {
 			big[i] = -rng.Float64()
 		}
 	}
-	cases = append(cases, big)
+	wide := make([]float64, 30000) // wide chunks only, with ties
+	for i := range wide {
+		wide[i] = float64(rng.IntN(5000)) * 1e6
+	}
+	mixed := make([]float64, 2000) // a narrow chunk, then a raw one holding the same values
+	for i := range mixed {
+		mixed[i] = float64(i % 10)
+		if i >= 1000 && i%7 == 0 {
+			mixed[i] = 0.1 + 0.2
+		}
+	}
+	cases = append(cases, big, wide, mixed)
 	for _, x := range cases {
 		// Reference: sort a copy, count runs (NaN first, −0 == 0).
 		s := slices.Clone(x)
@@ -133,7 +144,16 @@ func TestModeShare(t *testing.T) {
 			best = max(best, run)
 		}
 		want := float64(best) / float64(len(x))
-		if got := modeShare(slices.Clone(x)); got != want {
+		// Every row, and the column in chunks of every kind.
+		var col frame.NumericColumn
+		for i := 0; i < len(x); i += 1000 {
+			col.Append(x[i:min(i+1000, len(x))])
+		}
+		rows := make([]int32, len(x))
+		for i := range rows {
+			rows[i] = int32(i)
+		}
+		if got, _ := modeShare(&col, rows, nil); got != want {
 			t.Errorf("mode share of %d values %v, want %v", len(x), got, want)
 		}
 	}
@@ -166,15 +186,22 @@ func TestRadixSort(t *testing.T) {
 
 func BenchmarkModeShare(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	x := make([]float64, 1<<20)
-	for i := range x {
-		x[i] = math.Round(rng.ExpFloat64()*1e4) / 100
+	var col frame.NumericColumn
+	x := make([]float64, 1<<16)
+	for c := 0; c < 16; c++ {
+		for i := range x {
+			x[i] = math.Round(rng.ExpFloat64()*1e4) / 100
+		}
+		col.Append(x)
 	}
-	s := make([]float64, len(x))
+	rows := make([]int32, col.Len())
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	var rest []float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		copy(s, x)
-		modeShare(s)
+		_, rest = modeShare(&col, rows, rest)
 	}
 }
 

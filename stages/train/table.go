@@ -72,12 +72,14 @@ type Table struct {
 // Used returns the number of used rows.
 func (t *Table) Used() int { return len(t.Bad) }
 
-// Release releases the quarantine records.
+// Release releases the quarantine records and drops the rows: the table is empty after.
 func (t *Table) Release() {
 	for _, r := range t.Quarantine {
 		r.Release()
 	}
 	t.Quarantine = nil
+	t.Bad, t.Sample, t.Candidates = nil, nil, nil
+	t.idNum, t.idText, t.asOf, t.refused = nil, nil, nil, nil
 }
 
 // HasAsOf reports whether the table keeps an observation date per row.

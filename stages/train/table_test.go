@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"lendscore/models/binning"
-	"lendscore/models/scorecard"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 )
@@ -293,11 +292,16 @@ func TestAttrMatchesScorecard(t *testing.T) {
 	if checked != 2*n {
 		t.Errorf("checked %d", checked)
 	}
-	// Scoring through Result.Score equals ScoreAttributes on those attributes.
+	// Scoring through Result.Scored equals ScoreAttributes on those attributes.
 	mp := sc.MaxPointsAll()
-	res.Score(0, len(p.Used), mp, func(k int, attr []int, r scorecard.Result) {
-		if want := sc.ScoreAttributes(attr, mp); r != want {
-			t.Fatalf("row %d: %+v, want %+v", k, r, want)
+	rows := 0
+	for k, r := range res.Scored(0, len(p.Used)) {
+		if want := sc.ScoreAttributes(r.Attr, mp); r.Result != want || k != rows {
+			t.Fatalf("row %d: %+v, want %+v", k, r.Result, want)
 		}
-	})
+		rows++
+	}
+	if rows != len(p.Used) {
+		t.Errorf("scored %d rows of %d", rows, len(p.Used))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"runtime"
 	"slices"
@@ -151,8 +152,14 @@ func tableOf(fr *frame.Frame, p *Prepared, candidates []string) (*Table, error) 
 // not depend on Options.Parallelism or GOMAXPROCS.
 func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 	opts.Selection.defaults()
-	var trainRows []int32
-	var yTrain []int8
+	nTrain := 0
+	for _, s := range t.Sample {
+		if s == 0 {
+			nTrain++
+		}
+	}
+	trainRows := make([]int32, 0, nTrain)
+	yTrain := make([]int8, 0, nTrain)
 	for k, s := range t.Sample {
 		if s == 0 {
 			trainRows = append(trainRows, int32(k))
@@ -390,7 +397,7 @@ func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *bin
 		} else {
 			v, err = binning.FitNumeric(c.Name, x, y, nil, opts.Binning)
 		}
-		r.SingleShare = modeShare(x) // reorders x
+		r.SingleShare, s.x = modeShare(c.Num, rows, x) // x is scratch space now
 	} else {
 		var counts *binning.Counts
 		counts, missing, r.SingleShare = s.categoryCounts(c.Cat, rows, y)
@@ -504,25 +511,26 @@ func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *fram
 		for code, cat := range c.Cat.Dict {
 			binOf[code] = uint32(v.IndexCategory(cat))
 		}
-		codes := s.codes[:0]
+		codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
 		for start := 0; start < used; start += decodeChunk {
-			codes = slices.Grow(codes[:0], decodeChunk)[:min(decodeChunk, used-start)]
-			c.Cat.Codes.Decode(codes, start)
-			for k, code := range codes {
-				out.Set(start+k, binOf[code])
+			part := codes[:min(decodeChunk, used-start)]
+			c.Cat.Codes.Decode(part, start)
+			for k, code := range part {
+				part[k] = binOf[code]
 			}
+			out.SetAll(start, part)
 		}
 		s.codes = codes
 		return out
 	}
 	l := newNumericLookup(v)
+	codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
 	for start := 0; start < used; start += decodeChunk {
-		buf := s.buf[:min(decodeChunk, used-start)]
-		c.Num.Decode(buf, start)
-		for k, x := range buf {
-			out.Set(start+k, l.bin(x))
-		}
+		part := codes[:min(decodeChunk, used-start)]
+		c.Num.Map(part, start, l.bin)
+		out.SetAll(start, part)
 	}
+	s.codes = codes
 	return out
 }
 
@@ -719,40 +727,37 @@ func buildScorecard(selected []string, fit *logit.Result, binned map[string]*bin
 	return sc, nil
 }
 
-// ScoreChunk is the number of rows ScoreAll scores at a time.
-const ScoreChunk = 1 << 14
-
-// ScoreAll scores the n used rows of the table r was fitted on, on all cores, in chunks of
-// ScoreChunk rows: fn is called for each row with its chunk (rows [c·ScoreChunk,
-// (c+1)·ScoreChunk)), its row number, attribute indices and scoring. The rows of one chunk
-// come in order on one goroutine, so fn may keep state per chunk; results do not depend on
-// the number of cores.
-func (r *Result) ScoreAll(ctx context.Context, n int, fn func(c, k int, attr []int, s scorecard.Result)) error {
-	maxPoints := r.Scorecard.MaxPointsAll()
-	return forChunksOf(ctx, n, ScoreChunk, func(c, lo, hi int) {
-		r.Score(lo, hi, maxPoints, func(k int, attr []int, s scorecard.Result) { fn(c, k, attr, s) })
-	})
+// ScoredRow is the scoring of one row: its attribute index per scorecard characteristic
+// (reused from row to row) and what Scorecard.ScoreAttributes makes of them.
+type ScoredRow struct {
+	Attr []int
+	scorecard.Result
 }
 
-// Score scores used rows [lo, hi) of the table r was fitted on, in order, calling fn with
-// each row's number, its attribute index per characteristic (reused between calls) and its
-// scoring. maxPoints is Scorecard.MaxPointsAll. Distinct ranges may be scored concurrently.
-func (r *Result) Score(lo, hi int, maxPoints []int, fn func(k int, attr []int, s scorecard.Result)) {
-	p := len(r.Attr)
-	const chunk = 1 << 12
-	codes := make([]uint32, p*chunk)
-	attr := make([]int, p)
-	for start := lo; start < hi; start += chunk {
-		end := min(start+chunk, hi)
-		m := end - start
-		for j, c := range r.Attr {
-			c.Decode(codes[j*chunk:j*chunk+m], start)
-		}
-		for i := 0; i < m; i++ {
-			for j := range attr {
-				attr[j] = int(codes[j*chunk+i])
+// Scored scores used rows [lo, hi) of the table r was fitted on, in order. Distinct ranges
+// may be scored concurrently.
+func (r *Result) Scored(lo, hi int) iter.Seq2[int, ScoredRow] {
+	return func(yield func(int, ScoredRow) bool) {
+		maxPoints := r.Scorecard.MaxPointsAll()
+		p := len(r.Attr)
+		const chunk = 1 << 12
+		codes := make([]uint32, p*chunk)
+		row := ScoredRow{Attr: make([]int, p)}
+		for start := lo; start < hi; start += chunk {
+			end := min(start+chunk, hi)
+			m := end - start
+			for j, c := range r.Attr {
+				c.Decode(codes[j*chunk:j*chunk+m], start)
 			}
-			fn(start+i, attr, r.Scorecard.ScoreAttributes(attr, maxPoints))
+			for i := 0; i < m; i++ {
+				for j := range row.Attr {
+					row.Attr[j] = int(codes[j*chunk+i])
+				}
+				row.Result = r.Scorecard.ScoreAttributes(row.Attr, maxPoints)
+				if !yield(start+i, row) {
+					return
+				}
+			}
 		}
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"os"
@@ -42,6 +43,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"lendscore/jobs"
 	"lendscore/pipeline"
@@ -324,8 +326,8 @@ func planTable(ctx context.Context, stores *storage.Stores, input string, p plac
 	t.schema = schemas[0]
 	var offset int64
 	for i, f := range t.files {
-		if d := schemaDiff(t.schema, schemas[i]); d != "" {
-			return nil, fmt.Errorf("%s and %s: different schemas: %s", t.files[0].name, f.name, d)
+		if a, b := columnsOf(t.schema), columnsOf(schemas[i]); a != b {
+			return nil, fmt.Errorf("%s and %s: different schemas: (%s) versus (%s)", t.files[0].name, f.name, a, b)
 		}
 		f.offset = offset
 		offset += f.rows
@@ -361,23 +363,20 @@ func chunksOf(f *planFile, size int64) []*planChunk {
 // mine reports whether file i is scored by this process.
 func (t *tablePlan) mine(i int) bool { return t.shard.Count == 0 || t.shard.Owns(i) }
 
-// schemaDiff describes how b differs from a (column names, types, nullability), or "".
-func schemaDiff(a, b *arrow.Schema) string {
-	if a.NumFields() != b.NumFields() {
-		return fmt.Sprintf("%d columns versus %d", a.NumFields(), b.NumFields())
-	}
-	for i := range a.NumFields() {
-		fa, fb := a.Field(i), b.Field(i)
-		switch {
-		case fa.Name != fb.Name:
-			return fmt.Sprintf("column %d is %q versus %q", i+1, fa.Name, fb.Name)
-		case !arrow.TypeEqual(fa.Type, fb.Type):
-			return fmt.Sprintf("column %q is %s versus %s", fa.Name, fa.Type, fb.Type)
-		case fa.Nullable != fb.Nullable:
-			return fmt.Sprintf("column %q is nullable=%v versus nullable=%v", fa.Name, fa.Nullable, fb.Nullable)
+// columnsOf describes the columns of a schema — names, types, nullability — for comparing
+// the files of a table (metadata may differ).
+func columnsOf(s *arrow.Schema) string {
+	var b strings.Builder
+	for i, f := range s.Fields() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", f.Name, f.Type)
+		if !f.Nullable {
+			b.WriteString(" not null")
 		}
 	}
-	return ""
+	return b.String()
 }
 
 // duplicates finds the rows whose id repeats an earlier row's, over the whole table (every
@@ -544,7 +543,14 @@ func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChun
 	if err != nil {
 		return chunkResult{}, err
 	}
-	// The refused rows, unchanged: read again, every column, the row groups that hold them.
+	// The refused rows, unchanged: read again, every column, the row groups that hold them,
+	// with the schema stages/ingest gives the file.
+	var schema *arrow.Schema
+	if len(w.refused) > 0 {
+		if schema, err = ingestSchema(ctx, st, c.file); err != nil {
+			return chunkResult{}, err
+		}
+	}
 	g, groupRow, r := 0, c.firstRow, 0
 	for r < len(w.refused) {
 		for w.refused[r].row >= groupRow+c.file.rowGroups[c.groups[g]] {
@@ -553,6 +559,8 @@ func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChun
 		}
 		first := groupRow
 		err := pf.Scan(ctx, nil, []int{c.groups[g]}, quarantineBatchRows, func(rec arrow.Record) error {
+			rec = array.NewRecord(schema, rec.Columns(), rec.NumRows())
+			defer rec.Release()
 			err := w.quarantine(ctx, rec, first)
 			first += rec.NumRows()
 			return err
@@ -576,6 +584,28 @@ func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChun
 		res.input = &ingest.FileInfo{Location: c.file.name, Size: size, SHA256: sum, Rows: c.file.rows}
 	}
 	return res, nil
+}
+
+// errSchemaRead stops ingestSchema's read after the first batch.
+var errSchemaRead = errors.New("schema read")
+
+// ingestSchema returns the schema of the batches stages/ingest reads from a Parquet file:
+// the one the file's refused rows are quarantined with, as the in-memory job did.
+func ingestSchema(ctx context.Context, st storage.Store, f *planFile) (*arrow.Schema, error) {
+	r, err := st.Open(ctx, f.loc)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var schema *arrow.Schema
+	err = ingest.ReadParquet(ctx, r, f.name, ingest.ReadOptions{BatchSize: 1}, func(b ingest.Batch) error {
+		schema = b.Record.Schema()
+		return errSchemaRead
+	})
+	if schema == nil {
+		return nil, err
+	}
+	return schema, nil
 }
 
 // scoreCSV streams a CSV table through stages/ingest, one chunk per file, in this goroutine.

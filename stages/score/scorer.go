@@ -435,21 +435,9 @@ func (b *Batch) numbers(c *compiled, j int16, col arrow.Array) error {
 func (c *compiled) categories(col arrow.Array, attr []uint16) error {
 	switch a := col.(type) {
 	case *array.String:
-		for i := range attr {
-			if a.IsNull(i) {
-				attr[i] = c.missing
-				continue
-			}
-			attr[i] = c.category(a.Value(i))
-		}
+		stringAttrs(c, a, attr)
 	case *array.LargeString:
-		for i := range attr {
-			if a.IsNull(i) {
-				attr[i] = c.missing
-				continue
-			}
-			attr[i] = c.category(a.Value(i))
-		}
+		stringAttrs(c, a, attr)
 	case *array.Dictionary:
 		// The dictionary's values are looked up once per batch, the rows by index.
 		dict := a.Dictionary()
@@ -482,6 +470,20 @@ func (c *compiled) categories(col arrow.Array, attr []uint16) error {
 		}
 	}
 	return nil
+}
+
+// stringAttrs sets the attribute of every row of a string column.
+func stringAttrs[A interface {
+	IsNull(int) bool
+	Value(int) string
+}](c *compiled, a A, attr []uint16) {
+	for i := range attr {
+		if a.IsNull(i) {
+			attr[i] = c.missing
+			continue
+		}
+		attr[i] = c.category(a.Value(i))
+	}
 }
 
 // category returns the attribute of a non-null category value.

@@ -4,10 +4,8 @@
 // stages/ingest reads whole tables; this package reads slices of them, so that row groups
 // can be scored in parallel and only the columns a job needs are decoded.
 //
-// Records come with the Arrow schema the file stores, without the "-1" field ids pqarrow
-// attaches to files that have none, exactly as stages/ingest returns them, so that refused
-// rows read here are quarantined with the same schema. A corrupt file is an error that
-// names it, never a panic.
+// Records come with the schema pqarrow reads, field ids and all (stages/ingest drops the "-1"
+// ids of files that have none). A corrupt file is an error that names it, never a panic.
 package pqscan
 
 import (
@@ -19,7 +17,6 @@ import (
 	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	pqfile "github.com/apache/arrow/go/v17/parquet/file"
@@ -64,7 +61,7 @@ func Open(ctx context.Context, st storage.Store, loc storage.Location) (*File, e
 		if err != nil {
 			return err
 		}
-		f.Schema = cleanSchema(sch)
+		f.Schema = sch
 		return nil
 	})
 	if err != nil {
@@ -111,7 +108,6 @@ func (f *File) Scan(ctx context.Context, columns []string, rowGroups []int, batc
 		return fmt.Errorf("%s: not a valid Parquet file (schema): %w", f.Name, err)
 	}
 	defer rr.Release()
-	var schema *arrow.Schema
 	var want, got int64
 	for _, g := range rowGroups {
 		want += f.RowGroups[g]
@@ -134,13 +130,7 @@ func (f *File) Scan(ctx context.Context, columns []string, rowGroups []int, batc
 		if rec == nil {
 			break
 		}
-		if schema == nil {
-			schema = cleanSchema(rec.Schema())
-		}
-		out := array.NewRecord(schema, rec.Columns(), rec.NumRows())
-		err = fn(out)
-		out.Release()
-		if err != nil {
+		if err := fn(rec); err != nil {
 			return err
 		}
 		got += rec.NumRows()
@@ -194,44 +184,4 @@ func guard(fn func() error) (err error) {
 		}
 	}()
 	return fn()
-}
-
-// parquetFieldID is the field metadata key under which pqarrow reports Parquet field ids.
-const parquetFieldID = "PARQUET:field_id"
-
-// cleanSchema drops the "-1" field ids pqarrow attaches to every field of a file without
-// field ids (as stages/ingest does), keeping the schema's own metadata.
-func cleanSchema(s *arrow.Schema) *arrow.Schema {
-	fields := make([]arrow.Field, s.NumFields())
-	for i, f := range s.Fields() {
-		fields[i] = cleanField(f)
-	}
-	md := s.Metadata()
-	return arrow.NewSchema(fields, &md)
-}
-
-func cleanField(f arrow.Field) arrow.Field {
-	if i := f.Metadata.FindKey(parquetFieldID); i >= 0 && f.Metadata.Values()[i] == "-1" {
-		var keys, values []string
-		for j, k := range f.Metadata.Keys() {
-			if j != i {
-				keys = append(keys, k)
-				values = append(values, f.Metadata.Values()[j])
-			}
-		}
-		f.Metadata = arrow.NewMetadata(keys, values)
-	}
-	switch t := f.Type.(type) {
-	case *arrow.ListType:
-		f.Type = arrow.ListOfField(cleanField(t.ElemField()))
-	case *arrow.LargeListType:
-		f.Type = arrow.LargeListOfField(cleanField(t.ElemField()))
-	case *arrow.StructType:
-		fields := make([]arrow.Field, t.NumFields())
-		for i, c := range t.Fields() {
-			fields[i] = cleanField(c)
-		}
-		f.Type = arrow.StructOf(fields...)
-	}
-	return f
 }

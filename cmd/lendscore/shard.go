@@ -83,12 +83,25 @@ func (p *placementFlags) resolve(getenv func(string) string) (runner.Shard, stri
 // runPlaced runs a job spec as the placement flags say: in one process (runJob), under a
 // given run id, or as one shard.
 func (e *environment) runPlaced(ctx context.Context, spec *jobs.Spec, p *placementFlags) error {
-	shard, runID, err := p.resolve(os.Getenv)
+	getenv := os.Getenv
+	if spec.Kind != jobs.KindScore {
+		// $LENDSCORE_RUN_ID names score runs; other jobs get a new run id as always.
+		getenv = func(k string) string {
+			if k == envRunID {
+				return ""
+			}
+			return os.Getenv(k)
+		}
+	}
+	shard, runID, err := p.resolve(getenv)
 	if err != nil {
 		return err
 	}
 	if shard.Count == 0 && runID == "" {
 		return e.runJob(ctx, spec)
+	}
+	if spec.Kind != jobs.KindScore {
+		return usagef("run: --shard, --shards and --run-id are for score jobs; a %s job runs in one process under a new run id", spec.Kind)
 	}
 	if shard.Count > 0 && spec.AsOf == "" {
 		return usagef("run --shard: a sharded run needs --as-of (or as_of in the job spec), so that every shard dates its rows and derives its run id alike")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -235,5 +236,63 @@ func TestFourShardsOnMinIO(t *testing.T) {
 	latest := string(objects(t, stores, bucket+"/sharded")["latest.json"])
 	if !strings.Contains(latest, runID) {
 		t.Errorf("latest.json %s", latest)
+	}
+}
+
+func TestPlacementFlags(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		flags placementFlags
+		env   func(string) string
+		want  string // shard and run id, or the error
+	}{
+		{"nothing", placementFlags{}, env(), "0/0 "},
+		{"--shard", placementFlags{shard: "2/4"}, env(), "2/4 "},
+		{"kubernetes", placementFlags{shards: 4}, env("JOB_COMPLETION_INDEX", "3"), "3/4 "},
+		{"aws batch", placementFlags{shards: 4}, env("AWS_BATCH_JOB_ARRAY_INDEX", "0"), "0/4 "},
+		{"run id from the environment", placementFlags{shard: "0/2"}, env("LENDSCORE_RUN_ID", "nightly-7"), "0/2 nightly-7"},
+		{"--run-id wins", placementFlags{runID: "a1"}, env("LENDSCORE_RUN_ID", "b2"), "0/0 a1"},
+		{"no index", placementFlags{shards: 4}, env(), "no shard index"},
+		{"index out of range", placementFlags{shards: 4}, env("JOB_COMPLETION_INDEX", "4"), "is not a shard index"},
+		{"both", placementFlags{shard: "0/2", shards: 2}, env(), "exclude each other"},
+		{"bad shard", placementFlags{shard: "2/2"}, env(), "0 ≤ i < n"},
+		{"bad run id", placementFlags{runID: "../up"}, env(), "run id"},
+	} {
+		s, id, err := tc.flags.resolve(tc.env)
+		got := fmt.Sprintf("%d/%d %s", s.Index, s.Count, id)
+		if err != nil {
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("%s: %v is not a usage error", tc.name, err)
+			}
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestShardFlagsAreForScoreJobs(t *testing.T) {
+	dir := t.TempDir()
+	gc, _ := filepath.Abs("../../testdata/germancredit.csv")
+	p := filepath.Join(dir, "train.yaml")
+	os.WriteFile(p, []byte("kind: train\nname: gc\ninputs: {table: "+gc+"}\ntarget: {column: creditability, bad: bad}\noutput: "+filepath.Join(dir, "out")+"\n"), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", p, "--shard", "0/2", "--as-of", "2026-06-30"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "for score jobs") {
+		t.Errorf("train --shard: exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"commit", p}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--shards is required") {
+		t.Errorf("commit without --shards: exit %d: %s", code, errb.String())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"lendscore/pipeline/storage"
@@ -403,6 +404,45 @@ func TestSourceChecksum(t *testing.T) {
 		tt.read(s)
 		if sum, err := s.Sum(); err != nil || sum != sha(data) {
 			t.Errorf("%s: Sum = %s, %v; want %s", tt.name, sum, err, sha(data))
+		}
+	}
+}
+
+// TestPartWriterDeterministicDistinctValues writes a column of distinct ids whose
+// dictionary outgrows Arrow's default limit of 1 MB in every row group: with a fallback to
+// plain pages the footer listed each chunk's two page encodings in Go map order, so that the
+// same rows gave other bytes from run to run (with sixteen such chunks, four writes all
+// agreed by chance in no trial out of 20).
+func TestPartWriterDeterministicDistinctValues(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "customer_id", Type: arrow.BinaryTypes.String}}, nil)
+	const rows, groupRows = 320_000, 20_000 // 1.2 MB of distinct ids per row group
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	for i := range rows {
+		b.Append(fmt.Sprintf("customer-%050d", i*7919%rows))
+	}
+	ids := b.NewArray()
+	b.Release()
+	rec := array.NewRecord(schema, []arrow.Array{ids}, rows)
+	ids.Release()
+	defer rec.Release()
+	dir := storage.MustParse(t.TempDir() + "/")
+	var first string
+	for i := range 4 {
+		pw, err := NewPartWriter(context.Background(), storage.Local{}, dir.MustJoin(fmt.Sprintf("run%d", i)), schema, PartOptions{RowGroupRows: groupRows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		files, err := pw.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = files[0].SHA256
+		} else if files[0].SHA256 != first {
+			t.Fatalf("write %d: sha256 %s, write 0: %s", i, files[0].SHA256, first)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -29,7 +30,9 @@ import (
 // memory) would otherwise let the next stage grow the heap towards twice the size of the
 // extracts before anything is collected. A collection between the stages starts each one
 // from what is live; it costs little, as the extracts are pointer-free buffers that the
-// collector does not scan.
+// collector does not scan. After cleaning, the freed memory also goes back to the operating
+// system: it is scattered in the decoders' small buffers, which the features stage's large
+// arrays cannot reuse, so keeping it would only add to the peak.
 func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
 	locs := map[string]string{
 		schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans,
@@ -78,13 +81,14 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 		t.Release()
 		delete(raw, name)
 	}
-	runtime.GC() // the cleaning stage's working memory and the raw rows it did not keep
+	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
 	return res, nil
 }
 
 // dropCleanRows releases the clean rows of res once the features are built from them,
-// keeping what publishCleaning needs (counts, profiles, quarantine), and collects the memory
-// they held, so that the stages after the features do not run on top of the extracts.
+// keeping what publishCleaning needs (counts, profiles, quarantine), and gives the memory
+// they held back to the operating system, so that the stages after the features do not run
+// on top of the extracts.
 func dropCleanRows(res *clean.Result) {
 	for _, t := range res.Tables {
 		for _, rec := range t.Clean {
@@ -92,7 +96,7 @@ func dropCleanRows(res *clean.Result) {
 		}
 		t.Clean = nil
 	}
-	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // publishCleaning writes what the cleaning stage refused (quarantine/<table>/) and its

@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -464,4 +466,63 @@ func BenchmarkScoreJob(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(500_000*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// cancelOnStage is a log handler that cancels a context when the named stage starts.
+type cancelOnStage struct {
+	slog.Handler
+	stage  string
+	cancel context.CancelFunc
+}
+
+func (h cancelOnStage) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h cancelOnStage) Handle(ctx context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "stage" && a.Value.String() == h.stage && r.Message == "stage started" {
+			h.cancel()
+		}
+		return true
+	})
+	return nil
+}
+
+// TestScoreCancelledPublishesNothing cancels a score run as it starts scoring, and as a
+// shard: it fails with the context's error, writes no manifest, shard manifest or
+// latest.json, and leaves no spill file of the duplicate-id pass behind.
+func TestScoreCancelledPublishesNothing(t *testing.T) {
+	dir := t.TempDir()
+	model := testScorecard(t, dir)
+	in := filepath.Join(dir, "in")
+	writeTestTable(t, in, []int{30_000, 20_000}, 5_000)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, shard := range []Shard{{}, {1, 2}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		env := Env{Stores: storage.NewStores(storage.Options{}), Log: slog.New(cancelOnStage{slog.DiscardHandler, "score", cancel})}
+		spec := scoreSpec(t, in, model, filepath.Join(dir, fmt.Sprint("out", shard.Count)))
+		var err error
+		if shard.Count == 0 {
+			_, err = Run(ctx, spec, env)
+		} else {
+			_, err = RunShard(ctx, spec, env, shard, "")
+		}
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("shard %v: %v, want the context's error", shard, err)
+		}
+		var published []string
+		filepath.WalkDir(spec.Output, func(p string, d os.DirEntry, err error) error {
+			if err == nil && (d.Name() == pipeline.ManifestFile || d.Name() == pipeline.LatestFile || strings.HasPrefix(d.Name(), "shard-")) {
+				published = append(published, p)
+			}
+			return nil
+		})
+		if len(published) > 0 {
+			t.Errorf("shard %v: a cancelled run wrote %v", shard, published)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
+	}
 }

@@ -183,9 +183,9 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 // streamingGCPercent is the garbage collector's target while chunks stream. The Parquet
 // writer leaves about 700 bytes of garbage per scored row, against a live heap of about 60 MB
 // per core, so the default target (100: the heap may grow to twice the live heap) buys
-// little time with a lot of memory; at 70 the peak RSS of scoring 10,000,000 rows on two
+// little time with a lot of memory; at 60 the peak RSS of scoring 10,000,000 rows on two
 // cores stays under 300 MB for no measurable CPU (scripts/bench-score.sh).
-const streamingGCPercent = 70
+const streamingGCPercent = 60
 
 // lowerGCPercent sets streamingGCPercent, unless GOGC says otherwise, and returns the
 // function that restores the previous setting.

@@ -148,7 +148,7 @@ func TestObjectStoreFaults(t *testing.T) {
 	outages := []*outage{
 		{name: "every request/train", job: jobs[0], kinds: faultproxy.Failures, stage: "ingest", where: w.url("in/germancredit.csv")},
 		{name: "every write/features", job: jobs[1], match: faultproxy.Writes, kinds: faultproxy.Failures, stage: "publish", where: w.url("faulty/features/1/runs/")},
-		{name: "every part upload/train-multipart", job: jobs[2], match: faultproxy.UploadParts, kinds: []faultproxy.Kind{faultproxy.InternalError, faultproxy.Reset}, stage: "publish", where: w.url("faulty/train-multipart/1/runs/")},
+		{name: "every part upload/train-multipart", job: jobs[2], match: faultproxy.UploadParts, kinds: []faultproxy.Kind{faultproxy.InternalError, faultproxy.Reset}, stage: "score", where: w.url("faulty/train-multipart/1/runs/")}, // a train run writes its scored table as it scores
 	}
 	t.Run("100%", func(t *testing.T) {
 		for _, o := range outages {

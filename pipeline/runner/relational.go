@@ -48,7 +48,7 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 		for _, name := range schemas.ExtractTables() {
 			t, err := ingest.ReadTable(ctx, env.Stores, name, locs[name], ingest.ReadOptions{})
 			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				return err // names the table
 			}
 			raw[name] = t
 			recordInputs(run, name, t.Files)

@@ -16,7 +16,7 @@ import (
 // schema; a mismatch is an error that names both files. The CSV files of a table share
 // their inferred column types (a column that is float in one file is float in all).
 // Table.Files lists every file with its size, SHA-256 and row count. Files without rows add
-// no batches. The caller must Release the table.
+// no batches. Errors start with the table's name. The caller must Release the table.
 func ReadTable(ctx context.Context, stores *storage.Stores, name, input string, opts ReadOptions) (*Table, error) {
 	t := &Table{Name: name}
 	files, err := StreamTable(ctx, stores, input, opts, func(b Batch) error {
@@ -32,7 +32,7 @@ func ReadTable(ctx context.Context, stores *storage.Stores, name, input string, 
 	})
 	if err != nil {
 		t.Release()
-		return nil, fmt.Errorf("table %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	t.Files = files
 	return t, nil

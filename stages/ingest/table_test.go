@@ -93,7 +93,7 @@ func TestReadTableSchemaMismatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := ReadTable(context.Background(), r.stores, "t", r.at("t/"), ReadOptions{})
-		want := "table t: " + r.at("t/part-00000.parquet") + " and " + r.at("t/part-00001.parquet") + ": different schemas: 8 columns versus 1"
+		want := "t: " + r.at("t/part-00000.parquet") + " and " + r.at("t/part-00001.parquet") + ": different schemas: 8 columns versus 1"
 		if err == nil || err.Error() != want {
 			t.Errorf("err = %v\nwant %s", err, want)
 		}

@@ -677,7 +677,7 @@ type chunkWriter struct {
 	ctx    context.Context
 	chunk  *planChunk
 	batch  score.Batch
-	scored *ingest.PartWriter
+	scored *score.PartWriter
 	quar   *ingest.PartWriter
 	names  score.IDColumn
 	pseudo *pseudonymWriter
@@ -702,9 +702,14 @@ type refusal struct {
 func (j *scoreJob) newChunkWriter(ctx context.Context, c *planChunk) (*chunkWriter, error) {
 	w := &chunkWriter{job: j, ctx: ctx, chunk: c, byReason: map[string]int64{}, pseudo: j.pseudo.writer(),
 		outOffsets: make([]int32, 1, recordRows+1)}
-	var err error
-	w.scored, err = onePart(ctx, j.run, "scored/"+c.name(), j.builder.Schema())
-	return w, err
+	loc, err := j.run.Location("scored/" + c.name())
+	if err != nil {
+		return nil, err
+	}
+	if w.scored, err = score.NewPartWriter(ctx, j.run.Store(), loc); err != nil {
+		return nil, fmt.Errorf("scored/%s: %w", c.name(), err)
+	}
+	return w, nil
 }
 
 // onePart returns a part writer whose rows all go to the file rel inside the run.
@@ -840,31 +845,32 @@ func (w *chunkWriter) close() (chunkResult, error) {
 	if err := w.flush(); err != nil {
 		return res, err
 	}
-	for _, p := range []struct {
-		dir string
-		pw  *ingest.PartWriter
-	}{{"scored/", w.scored}, {"quarantine/", w.quar}} {
-		if p.pw == nil {
-			continue
-		}
-		files, err := p.pw.Close()
+	f, err := w.scored.Close()
+	if err != nil {
+		return res, fmt.Errorf("scored/%s: %w", w.chunk.name(), err)
+	}
+	res.outputs = append(res.outputs, pipeline.OutputFile{Path: "scored/" + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
+	w.scored = nil
+	if w.quar != nil {
+		files, err := w.quar.Close()
 		if err != nil {
-			return res, fmt.Errorf("%s%s: %w", p.dir, w.chunk.name(), err)
+			return res, fmt.Errorf("quarantine/%s: %w", w.chunk.name(), err)
 		}
 		for _, f := range files {
-			res.outputs = append(res.outputs, pipeline.OutputFile{Path: p.dir + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
+			res.outputs = append(res.outputs, pipeline.OutputFile{Path: "quarantine/" + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
 		}
+		w.quar = nil
 	}
-	w.scored, w.quar = nil, nil
 	return res, nil
 }
 
 // abort discards the chunk's parts unless they were committed.
 func (w *chunkWriter) abort() {
-	for _, pw := range []*ingest.PartWriter{w.scored, w.quar} {
-		if pw != nil {
-			pw.Abort()
-		}
+	if w.scored != nil {
+		w.scored.Abort()
+	}
+	if w.quar != nil {
+		w.quar.Abort()
 	}
 }
 

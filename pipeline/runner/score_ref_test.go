@@ -16,7 +16,8 @@ import (
 )
 
 // runScoreInMemory is the score job as it was before it streamed (commit 48528f9): the whole
-// table in memory, then scored, then written. The streaming job must publish the same bytes.
+// table in memory, then scored, then written. The streaming job must publish the same rows,
+// and the same bytes of quarantined rows.
 func runScoreInMemory(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pipeline.Manifest, error) {
 	run, err := startRunAs(ctx, spec, env, runID)
 	if err != nil {

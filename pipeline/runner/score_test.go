@@ -262,9 +262,10 @@ func runDirOf(spec *jobs.Spec, m *pipeline.Manifest) string {
 // TestScoreStreamingMatchesInMemory scores the same inputs with the streaming job and with
 // the job as it was before it streamed (score_ref_test.go), under the same run id: German
 // Credit (CSV, a model trained on it, ids by row number) and a generated Parquet table with
-// null, repeated and infinite values give byte-identical scored and quarantine files; a
-// table of three files gives the same rows in the same order (parts are cut per file now),
-// and the same row counts.
+// null, repeated and infinite values give the same scored rows and byte-identical quarantine
+// files (the scored parts are written with their own encodings now, score.PartWriter, so
+// only their rows are compared); a table of three files gives the same rows in the same
+// order (parts are cut per file now), and the same row counts.
 func TestScoreStreamingMatchesInMemory(t *testing.T) {
 	dir := t.TempDir()
 	gc, _ := filepath.Abs("../../testdata/germancredit_split.csv")
@@ -303,7 +304,7 @@ func TestScoreStreamingMatchesInMemory(t *testing.T) {
 				t.Errorf("the test table lacks refused rows: %v", want.Rows)
 			}
 			for _, table := range []string{"scored", "quarantine"} {
-				if tc.identical {
+				if tc.identical && table == "quarantine" {
 					sameBytes(t, table, runDirOf(ref, want), runDirOf(spec, got))
 				}
 				a, b := tableRows(t, runDirOf(ref, want), table), tableRows(t, runDirOf(spec, got), table)

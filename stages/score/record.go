@@ -1,7 +1,6 @@
 package score
 
 import (
-	"bytes"
 	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -16,15 +15,23 @@ import (
 // batch, straight from the columns of a Batch: the Arrow buffers are filled in one pass
 // without builders, and the columns that are the same in every row (as_of_date, model,
 // version, run id, and the null segment, warning and CRM columns) are built once and shared
-// by the records. The records equal those publish.Batches builds from the
-// same rows. It is safe for concurrent use.
+// by the records.
+//
+// The code columns — grade, risk_tier, reason_1..3, model_name, model_version, run_id — are
+// Arrow dictionaries (int16 indices into the distinct codes, in the scorecard's order), which
+// PartWriter writes as Parquet dictionary pages without hashing a string per row; every
+// other column has its type in schemas.ScoredSchema. Decoded (Dense), the records equal
+// those publish.Batches builds from the same rows, and a PartWriter's file read back holds
+// them with the contract's types. It is safe for concurrent use.
 type RecordBuilder struct {
 	scorer                *Scorer
 	asOf                  arrow.Date32
 	model, version, runID string
 	schema                *arrow.Schema
-	grades                [][]byte
-	reasons               [][]byte // per characteristic; empty: null
+	gradeDict, tierDict   arrow.Array
+	reasonDict            arrow.Array
+	gradeCode             []int16 // grade index → dictionary index
+	reasonCode            []int16 // characteristic → dictionary index
 
 	mu       sync.Mutex
 	constLen int
@@ -34,14 +41,57 @@ type RecordBuilder struct {
 // NewRecordBuilder returns a builder of scored records dated asOf, naming the model, its
 // version and the run.
 func NewRecordBuilder(s *Scorer, asOf arrow.Date32, model, version, runID string) *RecordBuilder {
-	r := &RecordBuilder{scorer: s, asOf: asOf, model: model, version: version, runID: runID, schema: schemas.ScoredSchema()}
+	r := &RecordBuilder{scorer: s, asOf: asOf, model: model, version: version, runID: runID, schema: encodedSchema()}
+	var grades, reasons []string
 	for _, g := range s.sc.Grades {
-		r.grades = append(r.grades, []byte(g.Name))
+		grades = append(grades, g.Name)
 	}
 	for _, ch := range s.sc.Characteristics {
-		r.reasons = append(r.reasons, []byte(ch.ReasonCode))
+		reasons = append(reasons, ch.ReasonCode)
 	}
+	r.gradeDict, r.gradeCode = dictionaryOf(grades, false)
+	r.tierDict, _ = dictionaryOf(TierNames[:], false)
+	r.reasonDict, r.reasonCode = dictionaryOf(reasons, true)
 	return r
+}
+
+// codeType is the type of the code columns of built records.
+var codeType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
+
+// encodedSchema is schemas.ScoredSchema with the code columns as dictionaries.
+func encodedSchema() *arrow.Schema {
+	fields := schemas.ScoredSchema().Fields()
+	for _, i := range []int{colGrade, colTier, colReason1, colReason2, colReason3, colModel, colVersion, colRunID} {
+		fields[i].Type = codeType
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// dictionaryOf returns the distinct texts among texts, in order of first appearance, as a
+// string column, and the position of each text in it. With emptyIsNull an empty text has no
+// position (-1): a row coded by it is null.
+func dictionaryOf(texts []string, emptyIsNull bool) (arrow.Array, []int16) {
+	var (
+		data    []byte
+		offsets = []int32{0}
+		seen    = map[string]int16{}
+		pos     = make([]int16, len(texts))
+	)
+	for i, t := range texts {
+		if t == "" && emptyIsNull {
+			pos[i] = -1
+			continue
+		}
+		k, ok := seen[t]
+		if !ok {
+			k = int16(len(seen))
+			seen[t] = k
+			data = append(data, t...)
+			offsets = append(offsets, int32(len(data)))
+		}
+		pos[i] = k
+	}
+	return stringArray(len(seen), data, offsets, nil, 0), pos
 }
 
 // Schema is the schema of the records built.
@@ -98,16 +148,33 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 	cols[colPD] = fromData(array.NewData(arrow.PrimitiveTypes.Float64, n,
 		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(pds))}, nil, 0, 0))
 
-	cols[colGrade] = codes(n, func(k int) []byte { return r.grades[b.Grade[row(k)]] }, false)
-	cols[colTier] = codes(n, func(k int) []byte { return tierBytes[b.Tier[row(k)]] }, false)
+	grade := make([]int16, n)
+	tier := make([]int16, n)
+	for k := 0; k < n; k++ {
+		i := row(k)
+		grade[k] = r.gradeCode[b.Grade[i]]
+		tier[k] = int16(b.Tier[i])
+	}
+	cols[colGrade] = dictionaryArray(r.gradeDict, grade, nil, 0)
+	cols[colTier] = dictionaryArray(r.tierDict, tier, nil, 0)
 	for q := 0; q < 3; q++ {
 		reason := b.Reason[q]
-		cols[colReason1+q] = codes(n, func(k int) []byte {
-			if c := reason[row(k)]; c >= 0 {
-				return r.reasons[c]
+		idx := make([]int16, n)
+		valid := make([]byte, bitutil.BytesForBits(int64(n)))
+		nulls := 0
+		for k := 0; k < n; k++ {
+			c := reason[row(k)]
+			if c >= 0 {
+				c = r.reasonCode[c]
 			}
-			return nil
-		}, true)
+			if c < 0 {
+				nulls++
+				continue
+			}
+			idx[k] = c
+			bitutil.SetBit(valid, k)
+		}
+		cols[colReason1+q] = dictionaryArray(r.reasonDict, idx, valid, nulls)
 	}
 	r.constants(n, cols)
 	rec := array.NewRecord(r.schema, cols, int64(n))
@@ -116,8 +183,6 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 	}
 	return rec
 }
-
-var tierBytes = [3][]byte{[]byte(TierNames[0]), []byte(TierNames[1]), []byte(TierNames[2])}
 
 // constants fills the columns that do not vary by row: slices of columns built once, as long
 // as the longest record so far, and shared by every record.
@@ -156,7 +221,7 @@ func (r *RecordBuilder) constants(n int, cols []arrow.Array) {
 	}
 }
 
-// Release releases the shared columns.
+// Release releases the shared columns and dictionaries.
 func (r *RecordBuilder) Release() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -164,34 +229,12 @@ func (r *RecordBuilder) Release() {
 		c.Release()
 	}
 	r.consts = nil
-}
-
-// codes builds a string column whose row k is text(k); with nullable, an empty text is null.
-func codes(n int, text func(k int) []byte, nullable bool) arrow.Array {
-	offsets := make([]int32, n+1)
-	size := 0
-	for k := 0; k < n; k++ {
-		size += len(text(k))
-	}
-	data := make([]byte, 0, size)
-	var valid []byte
-	nulls := 0
-	if nullable {
-		valid = make([]byte, bitutil.BytesForBits(int64(n)))
-	}
-	for k := 0; k < n; k++ {
-		t := text(k)
-		if nullable {
-			if len(t) == 0 {
-				nulls++
-			} else {
-				bitutil.SetBit(valid, k)
-			}
+	for _, d := range []arrow.Array{r.gradeDict, r.tierDict, r.reasonDict} {
+		if d != nil {
+			d.Release()
 		}
-		data = append(data, t...)
-		offsets[k+1] = int32(len(data))
 	}
-	return stringArray(n, data, offsets, valid, nulls)
+	r.gradeDict, r.tierDict, r.reasonDict = nil, nil, nil
 }
 
 func stringArray(n int, data []byte, offsets []int32, valid []byte, nulls int) arrow.Array {
@@ -203,13 +246,22 @@ func stringArray(n int, data []byte, offsets []int32, valid []byte, nulls int) a
 		[]*memory.Buffer{vb, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, nulls, 0))
 }
 
-// repeated is a string column holding s in each of n rows.
+// repeated is a code column holding s in each of n rows.
 func repeated(n int, s string) arrow.Array {
-	offsets := make([]int32, n+1)
-	for k := range offsets {
-		offsets[k] = int32(k * len(s))
+	dict, _ := dictionaryOf([]string{s}, false)
+	defer dict.Release()
+	return dictionaryArray(dict, make([]int16, n), nil, 0)
+}
+
+// dictionaryArray is a code column of indices into dict (valid: nil when no row is null).
+func dictionaryArray(dict arrow.Array, indices []int16, valid []byte, nulls int) arrow.Array {
+	var vb *memory.Buffer
+	if valid != nil {
+		vb = memory.NewBufferBytes(valid)
 	}
-	return stringArray(n, bytes.Repeat([]byte(s), n), offsets, nil, 0)
+	d := array.NewData(codeType, len(indices), []*memory.Buffer{vb, memory.NewBufferBytes(arrow.Int16Traits.CastToBytes(indices))}, nil, nulls, 0)
+	d.SetDictionary(dict.Data().(*array.Data))
+	return fromData(d)
 }
 
 // nullArray is a column of type t (int32 or string) with n nulls.

@@ -84,6 +84,48 @@ type Inputs struct {
 	Loans        string `yaml:"loans,omitempty"`
 	Repayments   string `yaml:"repayments,omitempty"`
 	Interactions string `yaml:"interactions,omitempty"`
+	// CSV says how CSV inputs are read; Parquet inputs ignore it.
+	CSV CSVInput `yaml:"csv,omitempty"`
+}
+
+// CSVInput says how CSV inputs are read, for files that do not follow the defaults: a
+// delimiter other than the one the header line shows, or missing values written as a marker
+// the defaults do not know (UCI sets write "?", SAS exports ".").
+type CSVInput struct {
+	// Delimiter is the field separator: one character, or "tab". Empty: detected from the
+	// header line (the most frequent of , ; tab and | outside quotes; a comma when none).
+	Delimiter string `yaml:"delimiter,omitempty"`
+	// NullValues are markers of missing values read in addition to the defaults ("", NA,
+	// N/A, NULL, null, NaN, nan), compared after trimming spaces.
+	NullValues []string `yaml:"null_values,omitempty"`
+}
+
+// DelimiterByte returns the delimiter as a byte, 0 when it is to be detected.
+func (c CSVInput) DelimiterByte() byte {
+	switch c.Delimiter {
+	case "":
+		return 0
+	case "tab", `\t`:
+		return '\t'
+	}
+	return c.Delimiter[0]
+}
+
+func (c *CSVInput) validate() error {
+	switch d := c.Delimiter; {
+	case d == "" || d == "tab" || d == `\t`:
+	case len(d) != 1:
+		return bad("inputs.csv.delimiter", "%q is not one character (want e.g. \",\", \";\", \"|\" or \"tab\")", d)
+	case d == "\"" || d == "\n" || d == "\r":
+		return bad("inputs.csv.delimiter", "%q cannot separate fields", d)
+	}
+	for i, v := range c.NullValues {
+		if strings.ContainsAny(v, "\n\r") {
+			return bad(fmt.Sprintf("inputs.csv.null_values[%d]", i), "%q spans lines", v)
+		}
+		c.NullValues[i] = strings.TrimSpace(v)
+	}
+	return nil
 }
 
 // Relational reports whether the inputs are the relational extracts.
@@ -323,6 +365,8 @@ func sectionOf(goType string) string {
 		return "selection"
 	case "Band":
 		return "thresholds.<figure>"
+	case "CSVInput":
+		return "inputs.csv"
 	}
 	return strings.ToLower(goType)
 }
@@ -443,6 +487,9 @@ func (s *Spec) normalise() error {
 				return bad("inputs."+kv[0], "missing (relational inputs need customers, loans, repayments and interactions)")
 			}
 		}
+	}
+	if err := s.Inputs.CSV.validate(); err != nil {
+		return err
 	}
 	if s.Kind == KindTrain {
 		if in.Table != "" {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,9 @@ func TestParseRefuses(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", nil, []string{"mapping"}},
 		{"bad monotonic", trainSpec + "binning: {monotonic: sideways}\n", nil, []string{"binning.monotonic", "sideways"}},
 		{"bad name", strings.Replace(trainSpec, "name: germancredit", "name: ../evil", 1), nil, []string{"name", "letters"}},
+		{"long delimiter", strings.Replace(trainSpec, "  table:", "  csv: {delimiter: \";;\"}\n  table:", 1), nil, []string{"inputs.csv.delimiter", `";;"`, "one character"}},
+		{"quote delimiter", strings.Replace(trainSpec, "  table:", "  csv: {delimiter: '\"'}\n  table:", 1), nil, []string{"inputs.csv.delimiter", "cannot separate"}},
+		{"unknown csv key", strings.Replace(trainSpec, "  table:", "  csv: {sep: \";\"}\n  table:", 1), nil, []string{"inputs.csv.sep", "unknown key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,5 +135,30 @@ func TestThresholds(t *testing.T) {
 	_, err = Parse("t.yaml", []byte(trainSpec+"thresholds:\n  psi: {green: 0.05, red: 0.2}\n"), nil, "")
 	if err == nil || !strings.Contains(err.Error(), "red") || !strings.Contains(err.Error(), "unknown key") {
 		t.Errorf("an unknown band key: %v", err)
+	}
+}
+
+func TestCSVInput(t *testing.T) {
+	tests := []struct {
+		yaml  string
+		delim byte
+		nulls []string
+	}{
+		{"", 0, nil},
+		{"  csv: {delimiter: \";\"}\n", ';', nil},
+		{"  csv: {delimiter: tab, null_values: [\" ? \", \".\"]}\n", '\t', []string{"?", "."}},
+		{"  csv: {delimiter: '|'}\n", '|', nil},
+	}
+	for _, tt := range tests {
+		s, err := Parse("t.yaml", []byte(strings.Replace(trainSpec, "  table:", tt.yaml+"  table:", 1)), nil, "")
+		if err != nil {
+			t.Fatalf("%q: %v", tt.yaml, err)
+		}
+		if got := s.Inputs.CSV.DelimiterByte(); got != tt.delim {
+			t.Errorf("%q: delimiter %q, want %q", tt.yaml, got, tt.delim)
+		}
+		if !slices.Equal(s.Inputs.CSV.NullValues, tt.nulls) {
+			t.Errorf("%q: null values %q, want %q", tt.yaml, s.Inputs.CSV.NullValues, tt.nulls)
+		}
 	}
 }

@@ -201,7 +201,7 @@ func runBacktest(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 		target, id, asOf = jobs.Target{Column: features.BadColumn, Bad: "1"}, features.CustomerIDColumn, obs
 	} else {
 		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-			tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, ingest.ReadOptions{})
+			tbl, err = ingest.ReadTable(ctx, env.Stores, "table", spec.Inputs.Table, tableReadOptions(spec))
 			if err != nil {
 				return err
 			}

@@ -245,12 +245,12 @@ func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
 	}
 }
 
-// Tally counts the values of rows (ascending): the values of chunks whose values are few
-// (stored in 8 bits, or in 16 bits over a narrow range) are added to counts, by value; the
-// values of the other chunks are appended to rest, for the caller to count (by sorting,
-// say). It returns the number of missing values, counted apart, and rest.
-func (c *NumericColumn) Tally(rows []int32, counts map[float64]int, rest []float64) (int, []float64) {
-	missing := 0
+// Tally counts the values of rows (ascending) by class: row rows[i] is of class class[i] (0
+// or 1). The values of chunks whose values are few (stored in 8 bits, or in 16 bits over a
+// narrow range) are added to counts[value][class]; those of the other chunks are appended to
+// rest[class], for the caller to count (by sorting, say). Missing values are counted apart,
+// in missing[class]. It returns rest.
+func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]int, rest [2][]float64, missing *[2]int) [2][]float64 {
 	var tally []int
 	var vals []float64
 	for len(rows) > 0 {
@@ -258,50 +258,54 @@ func (c *NumericColumn) Tally(rows []int32, counts map[float64]int, rest []float
 		ch := &c.chunks[ci]
 		end := c.starts[ci] + ch.n
 		k := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= end })
-		part := rows[:k]
-		rows = rows[k:]
+		part, cls := rows[:k], class[:k]
+		rows, class = rows[k:], class[k:]
 		first := c.starts[ci]
 		narrow := ch.u8 != nil || ch.u16 != nil && ch.span < int64(len(part))/4
 		if !narrow {
 			vals = slices.Grow(vals[:0], ch.n)[:ch.n]
 			ch.decode(vals, 0)
-			for _, r := range part {
+			for i, r := range part {
 				if v := vals[int(r)-first]; v == v {
-					rest = append(rest, v)
+					rest[cls[i]] = append(rest[cls[i]], v)
 				} else {
-					missing++
+					missing[cls[i]]++
 				}
 			}
 			continue
 		}
-		size := int(ch.span) + 1
+		size := 2 * (int(ch.span) + 1)
 		tally = slices.Grow(tally[:0], size)[:size]
 		clear(tally)
-		for _, r := range part {
+		for i, r := range part {
 			var u int
 			if ch.u8 != nil {
 				u = int(ch.u8[int(r)-first])
 				if u == math.MaxUint8 {
-					missing++
+					missing[cls[i]]++
 					continue
 				}
 			} else {
 				u = int(ch.u16[int(r)-first])
 				if u == math.MaxUint16 {
-					missing++
+					missing[cls[i]]++
 					continue
 				}
 			}
-			tally[u]++
+			tally[2*u+int(cls[i])]++
 		}
 		p := pow10[ch.scale]
-		for u, n := range tally {
-			if n > 0 {
-				counts[float64(ch.base+int64(u))/p] += n
+		for u := 0; u < size; u += 2 {
+			if n0, n1 := tally[u], tally[u+1]; n0+n1 > 0 {
+				v := float64(ch.base+int64(u/2)) / p
+				a := counts[v]
+				a[0] += n0
+				a[1] += n1
+				counts[v] = a
 			}
 		}
 	}
-	return missing, rest
+	return rest
 }
 
 // chunkTable returns f of every offset of a narrow chunk, and last f(NaN).

@@ -239,35 +239,6 @@ func (d *design) matrix(names []string) *mat.Dense {
 	return mat.NewDense(n, p, x)
 }
 
-// modeShare returns the share of the most frequent value among rows (ascending) of col, NaN
-// (missing) counted as one value, exactly: values of narrow chunks are tallied, the others
-// sorted in place by a radix sort (rest is their scratch space), so the cost is linear.
-func modeShare(col *frame.NumericColumn, rows []int32, rest []float64) (float64, []float64) {
-	counts := map[float64]int{}
-	missing, rest := col.Tally(rows, counts, rest[:0])
-	for i, v := range rest {
-		rest[i] = v + 0 // −0 and 0 are one value
-	}
-	radixSort(rest, 56)
-	best := missing
-	for i := 0; i < len(rest); {
-		j := i + 1
-		for j < len(rest) && rest[j] == rest[i] {
-			j++
-		}
-		if len(counts) > 0 {
-			counts[rest[i]] += j - i
-		} else {
-			best = max(best, j-i)
-		}
-		i = j
-	}
-	for _, n := range counts {
-		best = max(best, n)
-	}
-	return float64(best) / float64(len(rows)), rest
-}
-
 // sortKey maps a float64 (not NaN) to an unsigned key with the same order.
 func sortKey(v float64) uint64 {
 	u := math.Float64bits(v)

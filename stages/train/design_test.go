@@ -153,7 +153,12 @@ func TestModeShare(t *testing.T) {
 		for i := range rows {
 			rows[i] = int32(i)
 		}
-		if got, _ := modeShare(&col, rows, nil); got != want {
+		y := make([]int8, len(x))
+		for i := range y {
+			y[i] = int8(i % 3 / 2)
+		}
+		var bs binScratch
+		if got := bs.distribution(&col, rows, y).modeShare(len(rows)); got != want {
 			t.Errorf("mode share of %d values %v, want %v", len(x), got, want)
 		}
 	}
@@ -181,27 +186,6 @@ func TestRadixSort(t *testing.T) {
 		if !slices.Equal(x, want) {
 			t.Errorf("n %d: radix sort differs from slices.Sort", n)
 		}
-	}
-}
-
-func BenchmarkModeShare(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	var col frame.NumericColumn
-	x := make([]float64, 1<<16)
-	for c := 0; c < 16; c++ {
-		for i := range x {
-			x[i] = math.Round(rng.ExpFloat64()*1e4) / 100
-		}
-		col.Append(x)
-	}
-	rows := make([]int32, col.Len())
-	for i := range rows {
-		rows[i] = int32(i)
-	}
-	var rest []float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		_, rest = modeShare(&col, rows, rest)
 	}
 }
 

@@ -356,8 +356,7 @@ func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options,
 
 // binScratch holds one binning worker's buffers, reused from variable to variable.
 type binScratch struct {
-	x     []float64 // train values
-	buf   []float64 // a decoded chunk of the column
+	rest  [2][]float64 // values of wide chunks, goods and bads
 	codes []uint32
 	goods []float64
 	bads  []float64
@@ -375,29 +374,24 @@ func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *bin
 	var err error
 	manual, hasManual := opts.Manual[c.Name]
 	if c.Kind == frame.Numeric {
-		x := s.trainValues(c.Num, rows)
-		for _, xi := range x {
-			if xi != xi {
-				missing++
-			}
-		}
+		d := s.distribution(c.Num, rows, y)
+		missing = d.missing[0] + d.missing[1]
 		if missing == n {
 			r.SingleShare, r.MissingShare = 1, 1
 			r.DroppedBecause = "all values missing in the train sample"
 			return r, nil, nil, nil
 		}
+		var breaks []float64
 		if hasManual {
-			breaks := make([]float64, len(manual))
+			breaks = make([]float64, len(manual))
 			for k, t := range manual {
 				if breaks[k], err = strconv.ParseFloat(strings.TrimSpace(t), 64); err != nil {
 					return r, nil, nil, fmt.Errorf("binning.manual.%s: %q is not a number", c.Name, t)
 				}
 			}
-			v, err = binning.ManualNumeric(c.Name, x, y, nil, breaks, opts.Binning)
-		} else {
-			v, err = binning.FitNumeric(c.Name, x, y, nil, opts.Binning)
 		}
-		r.SingleShare, s.x = modeShare(c.Num, rows, x) // x is scratch space now
+		v, err = d.fitNumeric(c.Name, breaks, hasManual, opts.Binning)
+		r.SingleShare = d.modeShare(n)
 	} else {
 		var counts *binning.Counts
 		counts, missing, r.SingleShare = s.categoryCounts(c.Cat, rows, y)
@@ -430,28 +424,6 @@ func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *bin
 	r.IV = v.IV
 	r.Bins = len(v.Bins)
 	return r, v, s.binCodes(c, v, used), nil
-}
-
-// trainValues decodes the values of rows (ascending) of col into s.x.
-func (s *binScratch) trainValues(col *frame.NumericColumn, rows []int32) []float64 {
-	if cap(s.x) < len(rows) {
-		s.x = make([]float64, len(rows))
-	}
-	if cap(s.buf) < decodeChunk {
-		s.buf = make([]float64, decodeChunk)
-	}
-	x := s.x[:0]
-	k := 0
-	for start := 0; start < col.Len() && k < len(rows); start += decodeChunk {
-		end := min(start+decodeChunk, col.Len())
-		buf := s.buf[:end-start]
-		col.Decode(buf, start)
-		for k < len(rows) && int(rows[k]) < end {
-			x = append(x, buf[int(rows[k])-start])
-			k++
-		}
-	}
-	return x
 }
 
 // categoryCounts counts the goods and bads of every category over rows (ascending); the

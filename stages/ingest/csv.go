@@ -41,7 +41,8 @@ import (
 // first rows still widens its column. An input that cannot seek is inferred from its first
 // SampleRows rows, and a later value that does not fit is an error that names it.
 type CSVOptions struct {
-	// Delimiter separates fields; default ','.
+	// Delimiter separates fields; 0 detects it from the header line: the most frequent of
+	// ',', ';', '\t' and '|' outside quotes (',' when none).
 	Delimiter byte
 	// NullValues are the markers of missing values, compared after trimming spaces; nil
 	// means DefaultNullValues. A quoted marker is missing too.
@@ -71,9 +72,6 @@ const (
 )
 
 func (o CSVOptions) withDefaults() CSVOptions {
-	if o.Delimiter == 0 {
-		o.Delimiter = ','
-	}
 	if o.NullValues == nil {
 		o.NullValues = DefaultNullValues()
 	}

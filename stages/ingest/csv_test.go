@@ -282,6 +282,41 @@ func TestCSVOptions(t *testing.T) {
 	}
 }
 
+func TestCSVDetectsDelimiter(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       [][]string
+	}{
+		{"comma", "a,b\n1,x\n", [][]string{{"1"}, {`"x"`}}},
+		{"semicolon, decimal commas", "a;b\n1,5;x\n", [][]string{{`"1,5"`}, {`"x"`}}},
+		{"tab", "a\tb\tc\n1\t2\t3\n", [][]string{{"1"}, {"2"}, {"3"}}},
+		{"pipe", "a|b\n1|2\n", [][]string{{"1"}, {"2"}}},
+		{"quoted commas do not count", "\"a,b,c\";d\n1;2\n", [][]string{{"1"}, {"2"}}},
+		{"byte order mark", "\xef\xbb\xbfa;b\n1;2\n", [][]string{{"1"}, {"2"}}},
+		{"one column", "a\n1\n2\n", [][]string{{"1", "2"}}},
+		{"tie: comma first", "a,b;c\n1,2;3\n", [][]string{{"1"}, {`"2;3"`}}},
+		{"no line break", "a;b", nil},
+	}
+	for _, tt := range tests {
+		for _, streamed := range []bool{false, true} {
+			_, cols, err := readCSVString(t, tt.text, CSVOptions{}, streamed)
+			if err != nil {
+				t.Errorf("%s (streamed %v): %v", tt.name, streamed, err)
+				continue
+			}
+			if tt.want == nil {
+				if len(cols) != 2 || len(cols[0]) != 0 {
+					t.Errorf("%s (streamed %v): %q, want two empty columns", tt.name, streamed, cols)
+				}
+				continue
+			}
+			if !equalCols(cols, tt.want) {
+				t.Errorf("%s (streamed %v): %q, want %q", tt.name, streamed, cols, tt.want)
+			}
+		}
+	}
+}
+
 func TestCSVLongFieldsAndBatches(t *testing.T) {
 	long := strings.Repeat("x", 3<<20) // longer than the scanner's buffer
 	var b strings.Builder

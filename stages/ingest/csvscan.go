@@ -60,6 +60,11 @@ func (s *scanner) next() error {
 		if bytes.HasPrefix(s.buf[s.start:s.end], []byte(utf8BOM)) {
 			s.start += len(utf8BOM)
 		}
+		if s.delim == 0 {
+			if err := s.detectDelimiter(); err != nil {
+				return err
+			}
+		}
 	}
 	for {
 		n, blank, lines, ok, err := s.parse(s.buf[s.start:s.end], s.eof)
@@ -106,6 +111,63 @@ func (s *scanner) fill() error {
 		return nil
 	}
 	return err
+}
+
+// delimiters are the field separators a scanner without one chooses from, in order of
+// preference when the header line holds as many of two.
+var delimiters = [...]byte{',', ';', '\t', '|'}
+
+// detectDelimiter sets s.delim to the most frequent of delimiters outside double quotes in
+// the first line (a comma when the line holds none of them: a one-column file), reading
+// until the line ends.
+func (s *scanner) detectDelimiter() error {
+	for {
+		line, complete := firstLine(s.buf[s.start:s.end])
+		if complete || s.eof {
+			var counts [len(delimiters)]int
+			quoted := false
+			for _, c := range line {
+				if c == '"' {
+					quoted = !quoted
+					continue
+				}
+				if quoted {
+					continue
+				}
+				for k, d := range delimiters {
+					if c == d {
+						counts[k]++
+					}
+				}
+			}
+			best := 0
+			for k := range counts {
+				if counts[k] > counts[best] {
+					best = k
+				}
+			}
+			s.delim = delimiters[best]
+			return nil
+		}
+		if err := s.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// firstLine returns data up to its first line break outside double quotes, and whether
+// there was one.
+func firstLine(data []byte) ([]byte, bool) {
+	quoted := false
+	for i, c := range data {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			return data[:i], true
+		}
+	}
+	return data, false
 }
 
 // parse splits the first record off data. It returns the bytes consumed, the blank lines

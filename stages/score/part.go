@@ -28,7 +28,9 @@ import (
 //   - the code columns (grade, risk tier, reasons, model, version, run id) come as Arrow
 //     dictionaries from the RecordBuilder and are written as dictionary pages straight from
 //     their indices, without hashing a string per row;
-//   - score and as_of_date keep Arrow's dictionary encoding (a few hundred values).
+//   - score and as_of_date keep Arrow's dictionary encoding (a few hundred values);
+//   - the code columns carry no statistics (min, max, null count): Arrow would hash every
+//     index to find the codes used, and bounds over a handful of codes prune nothing.
 //
 // No column chunk falls back from dictionary to plain pages (the dictionary page limit is
 // far above a row group's data), so the footer lists its encodings in a fixed order and the
@@ -47,7 +49,7 @@ type PartWriter struct {
 
 // scoredWriterProperties are the Parquet settings of the scored parts.
 func scoredWriterProperties() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+	props := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCreatedBy(ingest.CreatedBy),
 		// Records are row groups: never cut one.
@@ -56,7 +58,14 @@ func scoredWriterProperties() *parquet.WriterProperties {
 		parquet.WithDictionaryPageSizeLimit(1<<30),
 		parquet.WithDictionaryFor("customer_id", false),
 		parquet.WithDictionaryFor("pd", false),
-	)
+	}
+	// Statistics of a column written from dictionary indices cost a hash of every index
+	// (Arrow finds the dictionary values the indices use), and bounds over a handful of
+	// codes prune nothing: the code columns go without them.
+	for _, c := range codeColumns {
+		props = append(props, parquet.WithStatsFor(schemas.ScoredSchema().Field(c).Name, false))
+	}
+	return parquet.NewWriterProperties(props...)
 }
 
 // NewPartWriter starts writing the scored part at loc in st.

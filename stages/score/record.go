@@ -58,10 +58,13 @@ func NewRecordBuilder(s *Scorer, asOf arrow.Date32, model, version, runID string
 // codeType is the type of the code columns of built records.
 var codeType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 
+// codeColumns are the positions of the code columns.
+var codeColumns = []int{colGrade, colTier, colReason1, colReason2, colReason3, colModel, colVersion, colRunID}
+
 // encodedSchema is schemas.ScoredSchema with the code columns as dictionaries.
 func encodedSchema() *arrow.Schema {
 	fields := schemas.ScoredSchema().Fields()
-	for _, i := range []int{colGrade, colTier, colReason1, colReason2, colReason3, colModel, colVersion, colRunID} {
+	for _, i := range codeColumns {
 		fields[i].Type = codeType
 	}
 	return arrow.NewSchema(fields, nil)

@@ -174,7 +174,7 @@ func (b *Builder) start(s *arrow.Schema) error {
 	col := func(name, what string) (int, error) {
 		idx := s.FieldIndices(name)
 		if len(idx) == 0 {
-			return -1, fmt.Errorf("%s column %q: not in the table", what, name)
+			return -1, fmt.Errorf("%s column %q: %s", what, name, ingest.ColumnHint(s, name))
 		}
 		return idx[0], nil
 	}

@@ -51,6 +51,7 @@ import (
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 	"lendscore/stages/score"
+	"lendscore/stages/score/bufpool"
 	"lendscore/stages/score/dupkeys"
 	"lendscore/stages/score/pqscan"
 )
@@ -66,6 +67,8 @@ const (
 	recordRows = 128 << 10
 	// quarantineBatchRows is the batch size of the rows read again to be quarantined.
 	quarantineBatchRows = 64 << 10
+	// poolBytes bounds the buffers the job's pool keeps for reuse.
+	poolBytes = 32 << 20
 )
 
 // runScore scores a flat table with a published scorecard and publishes the scored table.
@@ -113,7 +116,7 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		m.Model = sc.Model
 		m.Notes = map[string]any{"scorecard": scLoc.String(), "model_run_id": sc.RunID}
 	})
-	job := &scoreJob{scorer: scorer, id: spec.ID, pseudo: pseudo, run: run,
+	job := &scoreJob{scorer: scorer, id: spec.ID, pseudo: pseudo, run: run, mem: bufpool.New(poolBytes),
 		builder: score.NewRecordBuilder(scorer, arrow.Date32FromTime(asOf), sc.Model, sc.Version, run.ID)}
 	defer job.builder.Release()
 	if job.id == "" {
@@ -207,6 +210,8 @@ type scoreJob struct {
 	pseudo  *pseudonymiser
 	run     *pipeline.Run
 	builder *score.RecordBuilder
+	// mem recycles the buffers of the Parquet readers and writers.
+	mem *bufpool.Pool
 	// dups lists the rows whose id repeats an earlier row's, sorted by row.
 	dups []dupRow
 }
@@ -454,7 +459,7 @@ func (t *tablePlan) scanIDs(ctx context.Context, job *scoreJob, par bool, fn fun
 	}
 	return parallel(ctx, len(t.files), workers, func(ctx context.Context, i int) error {
 		f := t.files[i]
-		pf, err := pqscan.Open(ctx, t.st, f.loc)
+		pf, err := pqscan.Open(ctx, t.st, f.loc, pqscan.WithAllocator(job.mem))
 		if err != nil {
 			return err
 		}
@@ -521,7 +526,7 @@ func (t *tablePlan) score(ctx context.Context, job *scoreJob) ([]chunkResult, er
 // scoreChunk scores the row groups of one chunk into its part, and quarantines the rows it
 // refuses.
 func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChunk) (chunkResult, error) {
-	pf, err := pqscan.Open(ctx, st, c.file.loc)
+	pf, err := pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem))
 	if err != nil {
 		return chunkResult{}, err
 	}
@@ -706,7 +711,7 @@ func (j *scoreJob) newChunkWriter(ctx context.Context, c *planChunk) (*chunkWrit
 	if err != nil {
 		return nil, err
 	}
-	if w.scored, err = score.NewPartWriter(ctx, j.run.Store(), loc); err != nil {
+	if w.scored, err = score.NewPartWriter(ctx, j.run.Store(), loc, j.mem); err != nil {
 		return nil, fmt.Errorf("scored/%s: %w", c.name(), err)
 	}
 	return w, nil

@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
@@ -48,8 +49,9 @@ type PartWriter struct {
 }
 
 // scoredWriterProperties are the Parquet settings of the scored parts.
-func scoredWriterProperties() *parquet.WriterProperties {
+func scoredWriterProperties(mem memory.Allocator) *parquet.WriterProperties {
 	props := []parquet.WriterProperty{
+		parquet.WithAllocator(mem),
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCreatedBy(ingest.CreatedBy),
 		// Records are row groups: never cut one.
@@ -68,14 +70,19 @@ func scoredWriterProperties() *parquet.WriterProperties {
 	return parquet.NewWriterProperties(props...)
 }
 
-// NewPartWriter starts writing the scored part at loc in st.
-func NewPartWriter(ctx context.Context, st storage.Store, loc storage.Location) (*PartWriter, error) {
+// NewPartWriter starts writing the scored part at loc in st. Its buffers come from mem (nil:
+// memory.DefaultAllocator), such as a pool that recycles them (stages/score/bufpool).
+func NewPartWriter(ctx context.Context, st storage.Store, loc storage.Location, mem memory.Allocator) (*PartWriter, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
 	sw, err := st.Create(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
 	out := &hashingWriter{w: sw, h: sha256.New()}
-	fw, err := pqarrow.NewFileWriter(schemas.ScoredSchema(), out, scoredWriterProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(schemas.ScoredSchema(), out, scoredWriterProperties(mem),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
 	if err != nil {
 		sw.Abort()
 		return nil, fmt.Errorf("write %s: %w", loc, err)

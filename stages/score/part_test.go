@@ -57,7 +57,7 @@ func scoredRecords(t *testing.T, rows int) (*score.RecordBuilder, []arrow.Record
 func writePart(t *testing.T, ctx context.Context, path string, recs []arrow.Record) (ingest.FileInfo, error) {
 	t.Helper()
 	loc := storage.MustParse(path)
-	w, err := score.NewPartWriter(ctx, storage.Local{}, loc)
+	w, err := score.NewPartWriter(ctx, storage.Local{}, loc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestPartWriterNothingVisible(t *testing.T) {
 	dir := t.TempDir()
 
 	aborted := filepath.Join(dir, "aborted.parquet")
-	w, err := score.NewPartWriter(context.Background(), storage.Local{}, storage.MustParse(aborted))
+	w, err := score.NewPartWriter(context.Background(), storage.Local{}, storage.MustParse(aborted), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestPartWriterNothingVisible(t *testing.T) {
 
 	cancelled := filepath.Join(dir, "cancelled.parquet")
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err = score.NewPartWriter(ctx, storage.Local{}, storage.MustParse(cancelled))
+	w, err = score.NewPartWriter(ctx, storage.Local{}, storage.MustParse(cancelled), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,8 +40,21 @@ type File struct {
 	fr *pqarrow.FileReader
 }
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ mem memory.Allocator }
+
+// WithAllocator makes the buffers of the batches Scan reads come from mem (default
+// memory.DefaultAllocator), such as a pool that recycles them (stages/score/bufpool).
+func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.mem = mem } }
+
 // Open opens the Parquet file at loc and reads its footer.
-func Open(ctx context.Context, st storage.Store, loc storage.Location) (*File, error) {
+func Open(ctx context.Context, st storage.Store, loc storage.Location, opts ...Option) (*File, error) {
+	o := options{mem: memory.DefaultAllocator}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	r, err := st.Open(ctx, loc)
 	if err != nil {
 		return nil, err
@@ -49,11 +62,14 @@ func Open(ctx context.Context, st storage.Store, loc storage.Location) (*File, e
 	f := &File{Name: loc.String(), r: r}
 	err = guard(func() error {
 		var err error
+		// Pages always come from Go's allocator: Arrow v17's page reader releases the
+		// buffer of a page while the page is still read (serializedPageReader.Next), which
+		// only Go's allocator, that never reuses a buffer, forgives.
 		f.pf, err = pqfile.NewParquetReader(readerOnly{r}, pqfile.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator)))
 		if err != nil {
 			return err
 		}
-		f.fr, err = pqarrow.NewFileReader(f.pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		f.fr, err = pqarrow.NewFileReader(f.pf, pqarrow.ArrowReadProperties{}, o.mem)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"lendscore/pipeline/storage"
 	"lendscore/stages/ingest"
+	"lendscore/stages/score/bufpool"
 )
 
 // writeFile writes rows 0..n-1 (id, x = 10·id, s) in row groups of 100 rows.
@@ -139,5 +140,42 @@ func TestEquivalent(t *testing.T) {
 	changed[100] ^= 1
 	if err := Equivalent(files[0], changed); err == nil || !strings.Contains(err.Error(), "offset 100") {
 		t.Errorf("a changed byte: %v", err)
+	}
+}
+
+// TestScanWithPool reads the same file twice through one recycling pool, in batches that
+// reuse the buffers of earlier ones: every value is the one written (id, 10·id, "s").
+func TestScanWithPool(t *testing.T) {
+	dir := t.TempDir()
+	loc := writeFile(t, dir, 1_000)
+	pool := bufpool.New(1 << 20)
+	for pass := 0; pass < 2; pass++ {
+		f, err := Open(context.Background(), storage.Local{}, loc, WithAllocator(pool))
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := int64(0)
+		err = f.Scan(context.Background(), nil, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 64, func(rec arrow.Record) error {
+			ids := rec.Column(0).(*array.Int64)
+			xs := rec.Column(1).(*array.Float64)
+			ss := rec.Column(2).(*array.String)
+			for i := 0; i < ids.Len(); i++ {
+				if ids.Value(i) != next || xs.Value(i) != float64(10*next) || ss.Value(i) != "s" {
+					return fmt.Errorf("pass %d row %d: %d %v %q", pass, next, ids.Value(i), xs.Value(i), ss.Value(i))
+				}
+				next++
+			}
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next != 1_000 {
+			t.Fatalf("pass %d: %d rows", pass, next)
+		}
+	}
+	if pool.Held() == 0 {
+		t.Error("no buffer came back to the pool")
 	}
 }

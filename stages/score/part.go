@@ -57,7 +57,7 @@ func scoredWriterProperties(mem memory.Allocator) *parquet.WriterProperties {
 		// Records are row groups: never cut one.
 		parquet.WithMaxRowGroupLength(math.MaxInt64),
 		// No fallback from dictionary to plain pages (see ingest.PartWriter).
-		parquet.WithDictionaryPageSizeLimit(1<<30),
+		parquet.WithDictionaryPageSizeLimit(1 << 30),
 		parquet.WithDictionaryFor("customer_id", false),
 		parquet.WithDictionaryFor("pd", false),
 	}

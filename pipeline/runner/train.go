@@ -16,12 +16,12 @@ import (
 	"lendscore/models/metrics"
 	"lendscore/models/scorecard"
 	"lendscore/pipeline"
+	"lendscore/schemas"
 	"lendscore/stages/clean"
 	"lendscore/stages/features"
 	"lendscore/stages/ingest"
 	"lendscore/stages/publish"
 	"lendscore/stages/report"
-	"lendscore/stages/score"
 	"lendscore/stages/train"
 )
 
@@ -423,48 +423,49 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 	if err != nil {
 		return err
 	}
-	shared := publish.ScoredRows{AsOf: asOf, Model: spec.Name, ModelVersion: res.Scorecard.Version, RunID: run.ID, Sample: []string{}}
+	batch := min(publish.BatchRows, max(n, 1))
+	builder := newTrainScoredBuilder(res.Scorecard, arrow.Date32FromTime(asOf), spec.Name, res.Scorecard.Version, run.ID, batch)
+	defer builder.Release()
 	parts := max(1, (n+scoredPartRows-1)/scoredPartRows)
 	outputs := make([][]pipeline.OutputFile, parts)
-	bufs := make([]*scoredBuffers, train.Workers(max(n, 1), scoredPartRows))
+	bufs := make([]*trainScoredRows, train.Workers(max(n, 1), scoredPartRows))
 	err = train.ForChunks(ctx, max(n, 1), scoredPartRows, func(w, k, lo, end int) error {
 		end = min(end, n)
 		if bufs[w] == nil {
-			bufs[w] = newScoredBuffers(min(publish.BatchRows, max(n, 1)), t.HasAsOf())
+			bufs[w] = newTrainScoredRows(batch, t.HasAsOf())
 		}
-		b := bufs[w]
+		rows := bufs[w]
 		rel := fmt.Sprintf("scored/part-%05d.parquet", k)
-		pw, err := onePart(ctx, run, rel, shared.Schema())
+		loc, err := run.Location(rel)
 		if err != nil {
 			return err
 		}
-		for ; lo < end || lo == 0; lo += publish.BatchRows {
-			hi := min(lo+publish.BatchRows, end)
+		pw, err := ingest.NewPartWriter(ctx, onePartStore{run.Store(), loc}, loc, schemas.ScoredTrainingSchema(), trainScoredPartOptions)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rel, err)
+		}
+		for ; lo < end || lo == 0; lo += batch {
+			hi := min(lo+batch, end)
 			m := hi - lo
-			rows := shared
-			t.IDs(b.ids[:m], lo)
-			rows.IDs = pseudo.ids(b.ids[:m])
-			if t.HasAsOf() {
-				rows.AsOfDates = b.dates[:m]
-				t.AsOf(rows.AsOfDates, lo)
+			t.IDs(rows.ids[:m], lo)
+			copy(rows.ids, pseudo.ids(rows.ids[:m]))
+			if rows.dates != nil {
+				t.AsOf(rows.dates[:m], lo)
 			}
+			copy(rows.sample, t.Sample[lo:hi])
+			copy(rows.bad, t.Bad[lo:hi])
 			for i, r := range res.Scored(lo, hi) {
-				q := i - lo
-				b.score[q], b.pd[q], b.grade[q], b.tier[q] = int32(r.Score), r.PD, r.Grade, r.Tier
-				for j := range r.Reasons {
-					b.reasons[j][q] = r.Reasons[j]
+				if err := builder.set(rows, i-lo, r.Result); err != nil {
+					pw.Abort()
+					return fmt.Errorf("%s: row %d: %w", rel, i, err)
 				}
-				b.sample[q] = train.SampleNames[t.Sample[i]]
 			}
-			rows.Scores = &score.Scores{Score: b.score[:m], PD: b.pd[:m], Grade: b.grade[:m], Tier: b.tier[:m]}
-			for j := range b.reasons {
-				rows.Scores.Reasons[j] = b.reasons[j][:m]
-			}
-			rows.Sample, rows.Bad = b.sample[:m], t.Bad[lo:hi]
+			rec := builder.build(rows, m)
 			err := ctx.Err()
 			if err == nil {
-				err = publish.Batches(rows, pw.Write)
+				err = pw.Write(rec)
 			}
+			rec.Release()
 			if err != nil {
 				pw.Abort()
 				return fmt.Errorf("%s: %w", rel, err)
@@ -547,28 +548,6 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result) (
 		}
 	}
 	return samples, nil
-}
-
-// scoredBuffers holds one batch of scored rows while its record is built.
-type scoredBuffers struct {
-	ids         []string
-	dates       []arrow.Date32
-	score       []int32
-	pd          []float64
-	grade, tier []string
-	reasons     [3][]string
-	sample      []string
-}
-
-func newScoredBuffers(m int, dates bool) *scoredBuffers {
-	b := &scoredBuffers{ids: make([]string, m), score: make([]int32, m), pd: make([]float64, m), grade: make([]string, m), tier: make([]string, m), sample: make([]string, m)}
-	for j := range b.reasons {
-		b.reasons[j] = make([]string, m)
-	}
-	if dates {
-		b.dates = make([]arrow.Date32, m)
-	}
-	return b
 }
 
 // trainMetrics computes metrics.json: the contract's figures per sample (discrimination on

@@ -34,6 +34,10 @@ type PartOptions struct {
 	Compression string
 	// Allocator allocates the writer's buffers; default memory.DefaultAllocator.
 	Allocator memory.Allocator
+	// PlainColumns names top-level columns written without dictionary encoding: columns of
+	// distinct values (customer ids), whose dictionary would hold every value and cost a
+	// hash-table insertion per row. Other columns are dictionary-encoded.
+	PlainColumns []string
 }
 
 const (
@@ -115,6 +119,19 @@ func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Locatio
 	if err != nil {
 		return nil, err
 	}
+	props := []parquet.WriterProperty{
+		parquet.WithCompression(codec),
+		parquet.WithCreatedBy(CreatedBy),
+		parquet.WithMaxRowGroupLength(opts.RowGroupRows),
+		parquet.WithAllocator(opts.Allocator),
+		parquet.WithDictionaryPageSizeLimit(maxDictionaryPage),
+	}
+	for _, name := range opts.PlainColumns {
+		if len(schema.FieldIndices(name)) == 0 {
+			return nil, fmt.Errorf("write %s: plain column %q is not in the schema", prefix, name)
+		}
+		props = append(props, parquet.WithDictionaryFor(name, false))
+	}
 	return &PartWriter{
 		ctx:    ctx,
 		st:     st,
@@ -124,13 +141,7 @@ func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Locatio
 		partName: func(i int) (storage.Location, error) {
 			return prefix.Join(fmt.Sprintf("part-%05d.parquet", i))
 		},
-		props: parquet.NewWriterProperties(
-			parquet.WithCompression(codec),
-			parquet.WithCreatedBy(CreatedBy),
-			parquet.WithMaxRowGroupLength(opts.RowGroupRows),
-			parquet.WithAllocator(opts.Allocator),
-			parquet.WithDictionaryPageSizeLimit(maxDictionaryPage),
-		),
+		props: parquet.NewWriterProperties(props...),
 		aprops: pqarrow.NewArrowWriterProperties(
 			pqarrow.WithStoreSchema(),
 			pqarrow.WithAllocator(opts.Allocator),
@@ -141,6 +152,13 @@ func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Locatio
 // Write adds the rows of rec, which must have the writer's schema (field names, types and
 // nullability; metadata may differ). The writer keeps a reference to rec until its rows are
 // written; the caller keeps its own.
+//
+// A top-level string column may come dictionary-encoded instead (an arrow.DictionaryType of
+// string values): the file holds the same strings, but the record's dictionary becomes the
+// column chunk's Parquet dictionary as it is, in its order, so that no value is hashed. It
+// is the fast way to write a column of few distinct values (grades, reason codes). Records
+// whose dictionaries differ are unified when they share a row group; a dictionary that
+// repeats a value makes the chunk fall back to plain pages, so give each value once.
 func (w *PartWriter) Write(rec arrow.Record) error {
 	if w.failed != nil {
 		return w.failed
@@ -148,7 +166,7 @@ func (w *PartWriter) Write(rec arrow.Record) error {
 	if w.closed {
 		return fmt.Errorf("write %s: part writer closed", w.prefix)
 	}
-	if d := schemaDiff(w.schema, rec.Schema()); d != "" {
+	if d := schemaDiff(w.schema, undictionary(rec.Schema())); d != "" {
 		return w.fail(fmt.Errorf("write %s: the record does not have the table's schema: %s", w.prefix, d))
 	}
 	for off := int64(0); off < rec.NumRows(); {
@@ -176,29 +194,41 @@ func (w *PartWriter) flushRowGroup() error {
 	if w.pendingRows == 0 {
 		return nil
 	}
-	rec, err := w.concatPending()
+	rows := w.pendingRows
+	cols, err := w.concatPending()
 	if err != nil {
 		return err
 	}
-	defer rec.Release()
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
 	if w.cur == nil {
 		if err := w.startPart(); err != nil {
 			return err
 		}
 	}
-	if err := w.cur.fw.Write(rec); err != nil {
-		return fmt.Errorf("write %s: %w", w.cur.loc, err)
+	// pqarrow's FileWriter.Write would require the record to have the file's schema, which
+	// dictionary-encoded columns do not; this is what it does with a record that fits in one
+	// row group.
+	w.cur.fw.NewRowGroup()
+	for i, c := range cols {
+		if err := w.cur.fw.WriteColumnData(c); err != nil {
+			return fmt.Errorf("write %s: column %s: %w", w.cur.loc, w.schema.Field(i).Name, err)
+		}
 	}
-	w.cur.rows += rec.NumRows()
-	w.written += rec.NumRows()
+	w.cur.rows += rows
+	w.written += rows
 	if w.written == w.opts.RowsPerPart {
 		return w.finishPart()
 	}
 	return nil
 }
 
-// concatPending joins the pending slices into one record and clears them.
-func (w *PartWriter) concatPending() (arrow.Record, error) {
+// concatPending joins the pending slices column by column and clears them. The caller
+// releases the columns.
+func (w *PartWriter) concatPending() ([]arrow.Array, error) {
 	defer func() {
 		for _, r := range w.pending {
 			r.Release()
@@ -206,19 +236,14 @@ func (w *PartWriter) concatPending() (arrow.Record, error) {
 		w.pending = w.pending[:0]
 		w.pendingRows = 0
 	}()
-	if len(w.pending) == 1 {
-		// Re-labelled with the writer's schema: records may differ from it in metadata.
-		r := w.pending[0]
-		return array.NewRecord(w.schema, r.Columns(), r.NumRows()), nil
-	}
 	cols := make([]arrow.Array, w.schema.NumFields())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
+	if len(w.pending) == 1 {
+		for i, c := range w.pending[0].Columns() {
+			c.Retain()
+			cols[i] = c
 		}
-	}()
+		return cols, nil
+	}
 	parts := make([]arrow.Array, len(w.pending))
 	for i := range cols {
 		for j, r := range w.pending {
@@ -226,11 +251,33 @@ func (w *PartWriter) concatPending() (arrow.Record, error) {
 		}
 		c, err := array.Concatenate(parts, w.opts.Allocator)
 		if err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
 			return nil, fmt.Errorf("write %s: column %s: %w", w.prefix, w.schema.Field(i).Name, err)
 		}
 		cols[i] = c
 	}
-	return array.NewRecord(w.schema, cols, w.pendingRows), nil
+	return cols, nil
+}
+
+// undictionary returns s with every top-level dictionary of strings replaced by strings,
+// the type a PartWriter writes it as.
+func undictionary(s *arrow.Schema) *arrow.Schema {
+	var fields []arrow.Field
+	for i, f := range s.Fields() {
+		if dt, ok := f.Type.(*arrow.DictionaryType); ok && dt.ValueType.ID() == arrow.STRING {
+			if fields == nil {
+				fields = s.Fields()
+			}
+			fields[i].Type = arrow.BinaryTypes.String
+		}
+	}
+	if fields == nil {
+		return s
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
 }
 
 func (w *PartWriter) startPart() error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 
 	"lendscore/models/scorecard"
 )
@@ -162,11 +163,13 @@ func b2i(b bool) int {
 	return 0
 }
 
-// numericAttrs sets the attribute of every row of a numeric column of values vals (valid
-// reports non-null rows; nil: all), and marks ±Inf rows as non-finite for characteristic j.
-func numericAttrs[T float64 | float32 | int64 | int32](c *compiled, vals []T, valid func(int) bool, attr []uint16, nonFinite []int16, j int16) {
+// numericAttrs sets the attribute of every row of a numeric column of values vals (nulls:
+// its validity bitmap, the first row at bit off; nil when no row is null), and marks ±Inf
+// rows as non-finite for characteristic j.
+func numericAttrs[T float64 | float32 | int64 | int32](c *compiled, vals []T, nulls []byte, off int, attr []uint16, nonFinite []int16, j int16) {
+	attr = attr[:len(vals)]
 	for i, v := range vals {
-		if valid != nil && !valid(i) {
+		if nulls != nil && !bitutil.BitIsSet(nulls, off+i) {
 			attr[i] = c.missing
 			continue
 		}
@@ -232,7 +235,9 @@ type Batch struct {
 	// whose value is ±Inf, or -1. Such rows are scored all the same; callers refuse them.
 	NonFinite []int16
 
-	attr [][]uint16 // attribute index per characteristic and row
+	attr  [][]uint16 // attribute index per characteristic and row
+	eta   []float64  // linear predictor per row
+	short [3][]int32 // shortfalls of the reasons per row
 }
 
 // Len is the number of rows scored.
@@ -265,6 +270,10 @@ func (b *Batch) reset(n, chars int) {
 	b.Tier = resize(b.Tier, n)
 	for q := range b.Reason {
 		b.Reason[q] = resize(b.Reason[q], n)
+	}
+	b.eta = resize(b.eta, n)
+	for q := range b.short {
+		b.short[q] = resize(b.short[q], n)
 	}
 	b.NonFinite = resize(b.NonFinite, n)
 	for i := range b.NonFinite {
@@ -312,67 +321,70 @@ func (s *Scorer) Score(rec arrow.Record, b *Batch) error {
 	return nil
 }
 
-// combine adds up the attributes of every row: score, PD, grade, tier, reasons.
+// combine adds up the attributes of every row: score, PD, grade, tier, reasons. It goes
+// characteristic by characteristic over the rows (tight loops over one attribute column),
+// adding to each row's linear predictor in characteristic order, as ScoreAttributes does,
+// so the sums are the same to the bit.
 func (s *Scorer) combine(b *Batch, n int) {
-	type loss struct {
-		short int32
-		c     int16
+	score, eta := b.Score[:n], b.eta[:n]
+	for i := range score {
+		score[i], eta[i] = 0, s.intercept
 	}
-	for i := 0; i < n; i++ {
-		var (
-			score int32
-			eta   = s.intercept
-			worst [3]loss
-			nw    int
-		)
-		for j := range s.chars {
-			c := &s.chars[j]
-			a := b.attr[j][i]
-			score += c.points[a]
-			eta += c.term[a]
-			short := c.short[a]
-			if short <= 0 {
-				continue
-			}
-			// Insert into the top three by shortfall; ties keep characteristic order
-			// (scorecard.ScoreAttributes).
-			l := loss{short, int16(j)}
-			pos := nw
-			for pos > 0 && worst[pos-1].short < l.short {
-				pos--
-			}
-			if pos < 3 {
-				for k := min(nw, 2); k > pos; k-- {
-					worst[k] = worst[k-1]
-				}
-				worst[pos] = l
-				nw = min(nw+1, 3)
+	// The three largest shortfalls of each row so far, largest first, and their
+	// characteristics; an empty place has shortfall 0 and characteristic -1.
+	w0, w1, w2 := b.short[0][:n], b.short[1][:n], b.short[2][:n]
+	r0, r1, r2 := b.Reason[0][:n], b.Reason[1][:n], b.Reason[2][:n]
+	for i := range w0 {
+		w0[i], w1[i], w2[i] = 0, 0, 0
+		r0[i], r1[i], r2[i] = -1, -1, -1
+	}
+	for j := range s.chars {
+		c := &s.chars[j]
+		attr := b.attr[j][:n]
+		points, term, short := c.points, c.term, c.short
+		for i, a := range attr {
+			score[i] += points[a]
+			eta[i] += term[a]
+		}
+		// A shortfall enters the top three only when larger than the third; ties keep
+		// characteristic order (scorecard.ScoreAttributes).
+		cj := int16(j)
+		for i, a := range attr {
+			sh := short[a]
+			switch {
+			case sh <= w2[i]:
+			case sh <= w1[i]:
+				w2[i], r2[i] = sh, cj
+			case sh <= w0[i]:
+				w2[i], r2[i] = w1[i], r1[i]
+				w1[i], r1[i] = sh, cj
+			default:
+				w2[i], r2[i] = w1[i], r1[i]
+				w1[i], r1[i] = w0[i], r0[i]
+				w0[i], r0[i] = sh, cj
 			}
 		}
-		for q := 0; q < 3; q++ {
-			if q < nw {
-				b.Reason[q][i] = worst[q].c
-			} else {
-				b.Reason[q][i] = -1
-			}
-		}
-		pd := logistic(eta)
-		b.Score[i], b.PD[i] = score, pd
-		g := len(s.grades) - 1
+	}
+	grade, tier, pds := b.Grade[:n], b.Tier[:n], b.PD[:n]
+	last := len(s.grades) - 1
+	for i, x := range eta {
+		pd := logistic(x)
+		pds[i] = pd
+		g := last
 		for k, m := range s.grades {
 			if pd <= m {
 				g = k
 				break
 			}
 		}
-		b.Grade[i] = uint8(g)
+		grade[i] = uint8(g)
 		switch {
 		case pd <= s.prime:
-			b.Tier[i] = TierPrime
+			tier[i] = TierPrime
 		case pd > s.highRisk:
-			b.Tier[i] = TierHighRisk
+			tier[i] = TierHighRisk
 		default:
-			b.Tier[i] = TierStandard
+			tier[i] = TierStandard
 		}
 	}
 }
@@ -400,19 +412,20 @@ func (s *Scorer) CharacteristicName(j int16) string { return s.chars[j].name }
 // through their text.
 func (b *Batch) numbers(c *compiled, j int16, col arrow.Array) error {
 	attr := b.attr[j]
-	var valid func(int) bool
+	var nulls []byte
 	if col.NullN() > 0 {
-		valid = col.IsValid
+		nulls = col.NullBitmapBytes()
 	}
+	off := col.Data().Offset()
 	switch a := col.(type) {
 	case *array.Float64:
-		numericAttrs(c, a.Float64Values(), valid, attr, b.NonFinite, j)
+		numericAttrs(c, a.Float64Values(), nulls, off, attr, b.NonFinite, j)
 	case *array.Float32:
-		numericAttrs(c, a.Float32Values(), valid, attr, b.NonFinite, j)
+		numericAttrs(c, a.Float32Values(), nulls, off, attr, b.NonFinite, j)
 	case *array.Int64:
-		numericAttrs(c, a.Int64Values(), valid, attr, b.NonFinite, j)
+		numericAttrs(c, a.Int64Values(), nulls, off, attr, b.NonFinite, j)
 	case *array.Int32:
-		numericAttrs(c, a.Int32Values(), valid, attr, b.NonFinite, j)
+		numericAttrs(c, a.Int32Values(), nulls, off, attr, b.NonFinite, j)
 	default:
 		xs := make([]float64, col.Len())
 		for i := range xs {
@@ -425,7 +438,7 @@ func (b *Batch) numbers(c *compiled, j int16, col arrow.Array) error {
 			}
 			xs[i] = v
 		}
-		numericAttrs(c, xs, valid, attr, b.NonFinite, j)
+		numericAttrs(c, xs, nulls, off, attr, b.NonFinite, j)
 	}
 	return nil
 }

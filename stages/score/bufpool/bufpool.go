@@ -60,8 +60,9 @@ func (p *Pool) Allocate(size int) []byte {
 		p.free[c] = p.free[c][:n-1]
 		p.held -= int64(cap(b))
 		p.mu.Unlock()
-		clear(b[:cap(b)])
-		return b[:size]
+		b = b[:size]
+		clear(b)
+		return b
 	}
 	p.mu.Unlock()
 	// Go allocates power-of-two sizes from 64 bytes at multiples of their size (up to a

@@ -26,7 +26,7 @@ func TestAllocateRecycles(t *testing.T) {
 		if &c[0] != &b[0] {
 			t.Errorf("size %d: the released buffer was not reused", size)
 		}
-		for i, v := range c[:cap(c)] {
+		for i, v := range c {
 			if v != 0 {
 				t.Fatalf("size %d: byte %d of a reused buffer is %#x", size, i, v)
 			}

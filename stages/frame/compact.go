@@ -247,32 +247,44 @@ func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
 
 // Tally counts the values of rows (ascending) by class: row rows[i] is of class class[i] (0
 // or 1). The values of chunks whose values are few (stored in 8 bits, or in 16 bits over a
-// narrow range) are added to counts[value][class]; those of the other chunks are appended to
-// rest[class], for the caller to count (by sorting, say). Missing values are counted apart,
-// in missing[class]. It returns rest.
-func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]int, rest [2][]float64, missing *[2]int) [2][]float64 {
+// narrow range) are added to counts[value][class]; those of the other chunks are copied
+// out, for the caller to count (by sorting, say): class 0 to the front of buf and class 1
+// to its back, buf grown once to the rows of those chunks when it is short. Missing values
+// are counted apart, in missing[class]. It returns buf and the values of each class.
+func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]int, buf []float64, missing *[2]int) (out []float64, rest [2][]float64) {
+	wide := 0
+	c.chunkParts(rows, func(ch *numChunk, _ int, part []int32) {
+		if !ch.narrowFor(len(part)) {
+			wide += len(part)
+		}
+	})
+	if cap(buf) < wide {
+		buf = make([]float64, wide)
+	}
+	buf = buf[:wide]
+	front, back := 0, wide // class 0 values go to buf[:front], class 1 to buf[back:]
 	var tally []int
 	var vals []float64
-	for len(rows) > 0 {
-		ci := sort.SearchInts(c.starts, int(rows[0])+1) - 1
-		ch := &c.chunks[ci]
-		end := c.starts[ci] + ch.n
-		k := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= end })
-		part, cls := rows[:k], class[:k]
-		rows, class = rows[k:], class[k:]
-		first := c.starts[ci]
-		narrow := ch.u8 != nil || ch.u16 != nil && ch.span < int64(len(part))/4
-		if !narrow {
+	done := 0 // rows of the parts before the current one
+	c.chunkParts(rows, func(ch *numChunk, first int, part []int32) {
+		cls := class[done : done+len(part)]
+		done += len(part)
+		if !ch.narrowFor(len(part)) {
 			vals = slices.Grow(vals[:0], ch.n)[:ch.n]
 			ch.decode(vals, 0)
 			for i, r := range part {
-				if v := vals[int(r)-first]; v == v {
-					rest[cls[i]] = append(rest[cls[i]], v)
-				} else {
+				switch v := vals[int(r)-first]; {
+				case v != v:
 					missing[cls[i]]++
+				case cls[i] == 0:
+					buf[front] = v
+					front++
+				default:
+					back--
+					buf[back] = v
 				}
 			}
-			continue
+			return
 		}
 		size := 2 * (int(ch.span) + 1)
 		tally = slices.Grow(tally[:0], size)[:size]
@@ -304,8 +316,27 @@ func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]
 				counts[v] = a
 			}
 		}
+	})
+	return buf, [2][]float64{buf[:front], buf[back:]}
+}
+
+// chunkParts calls fn with every chunk that holds some of rows (ascending), the chunk's
+// first row and those rows, in order.
+func (c *NumericColumn) chunkParts(rows []int32, fn func(ch *numChunk, first int, part []int32)) {
+	for len(rows) > 0 {
+		ci := sort.SearchInts(c.starts, int(rows[0])+1) - 1
+		ch := &c.chunks[ci]
+		end := c.starts[ci] + ch.n
+		k := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= end })
+		fn(ch, c.starts[ci], rows[:k])
+		rows = rows[k:]
 	}
-	return rest
+}
+
+// narrowFor reports whether the values of m rows of the chunk are best counted by value:
+// they are stored in 8 bits, or in 16 bits over a range narrow for m rows.
+func (ch *numChunk) narrowFor(m int) bool {
+	return ch.u8 != nil || ch.u16 != nil && ch.span < int64(m)/4
 }
 
 // chunkTable returns f of every offset of a narrow chunk, and last f(NaN).

@@ -242,3 +242,72 @@ func TestNumericColumnMapNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestTally tallies every third row of a column of narrow chunks (few small integers),
+// chunks of three decimals over a wide range and raw ones (computed values, −0), with
+// missing values, reusing a too short buffer, and requires the counts of values by class —
+// tallied plus copied out — to equal a count of the values themselves.
+func TestTally(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var col NumericColumn
+	var all []float64
+	for c := range 6 {
+		x := make([]float64, 1000+c*37)
+		for i := range x {
+			switch {
+			case i%29 == 0:
+				x[i] = math.NaN()
+			case c%3 == 0:
+				x[i] = float64(rng.IntN(7))
+			case c%3 == 1:
+				x[i] = math.Round(rng.Float64()*1e6) / 1000
+			case i%50 == 0:
+				x[i] = math.Copysign(0, -1)
+			default:
+				x[i] = rng.Float64() / 3
+			}
+		}
+		col.Append(x)
+		all = append(all, x...)
+	}
+	var rows []int32
+	var class []int8
+	want := map[float64][2]int{}
+	var wantMissing [2]int
+	for i := 0; i < len(all); i += 3 {
+		k := int8(rng.IntN(2))
+		rows = append(rows, int32(i))
+		class = append(class, k)
+		if v := all[i]; v != v {
+			wantMissing[k]++
+		} else {
+			n := want[v+0]
+			n[k]++
+			want[v+0] = n
+		}
+	}
+	got := map[float64][2]int{}
+	var missing [2]int
+	buf, rest := col.Tally(rows, class, got, make([]float64, 5), &missing)
+	for k, vals := range rest {
+		for _, v := range vals {
+			n := got[v+0]
+			n[k]++
+			got[v+0] = n
+		}
+	}
+	if len(rest[0])+len(rest[1]) > len(buf) {
+		t.Errorf("%d values copied out into a buffer of %d", len(rest[0])+len(rest[1]), len(buf))
+	}
+	if missing != wantMissing {
+		t.Errorf("missing %v, want %v", missing, wantMissing)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d distinct values, want %d", len(got), len(want))
+	}
+	for v, n := range want {
+		if got[v] != n {
+			t.Errorf("value %v: %v by class, want %v", v, got[v], n)
+		}
+	}
+}

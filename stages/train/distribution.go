@@ -25,14 +25,13 @@ type distribution struct {
 // s.
 func (s *binScratch) distribution(col *frame.NumericColumn, rows []int32, y []int8) *distribution {
 	d := &distribution{tally: map[float64][2]int{}}
-	s.rest = col.Tally(rows, y, d.tally, [2][]float64{s.rest[0][:0], s.rest[1][:0]}, &d.missing)
-	for c := range s.rest {
-		for i, v := range s.rest[c] {
-			s.rest[c][i] = v + 0 // −0 and 0 are one value
+	s.rest, d.rest = col.Tally(rows, y, d.tally, s.rest, &d.missing)
+	for c := range d.rest {
+		for i, v := range d.rest[c] {
+			d.rest[c][i] = v + 0 // −0 and 0 are one value
 		}
-		radixSort(s.rest[c], 56)
+		radixSort(d.rest[c], 56)
 	}
-	d.rest = s.rest
 	d.keys = make([]float64, 0, len(d.tally))
 	for v := range d.tally {
 		d.keys = append(d.keys, v)

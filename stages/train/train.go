@@ -356,7 +356,7 @@ func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options,
 
 // binScratch holds one binning worker's buffers, reused from variable to variable.
 type binScratch struct {
-	rest  [2][]float64 // values of wide chunks, goods and bads
+	rest  []float64 // values of wide chunks, goods and bads
 	codes []uint32
 	goods []float64
 	bads  []float64

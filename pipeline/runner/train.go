@@ -110,8 +110,13 @@ func gradesOf(g jobs.Grades) ([]scorecard.Grade, scorecard.Tiers) {
 	return grades, tiers
 }
 
-// trainGCPercent is the GOGC of a train run when the environment does not set one.
-const trainGCPercent = 30
+// trainGCPercent is the GOGC of a train run when the environment does not set one, and
+// validateGCPercent its GOGC while it validates: the samples and the rankings validation
+// sorts are the most a run holds at once, and collecting them often costs little.
+const (
+	trainGCPercent    = 30
+	validateGCPercent = 15
+)
 
 // runTrain fits a scorecard on a flat modelling table and publishes it.
 //
@@ -310,6 +315,9 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var mt Metrics
 	err = run.Stage(ctx, "validate", func(ctx context.Context) error {
+		if os.Getenv("GOGC") == "" {
+			defer debug.SetGCPercent(debug.SetGCPercent(validateGCPercent))
+		}
 		rows := RowSummary{Input: counts.Input, Used: counts.Used, Quarantined: counts.Quarantined, ByReason: counts.ByReason}
 		mt, err = trainMetrics(spec, run.ID, rows, samples, res)
 		return err

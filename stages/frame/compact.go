@@ -590,6 +590,24 @@ type CategoricalColumn struct {
 	index map[string]uint32
 	memo  map[uint64]uint32 // non-string arrays: value bits → code
 	buf   []uint32
+	// recent caches codes by a cheap hash of the text (length, first and last byte): a
+	// column of few categories finds most of them here, without hashing the whole text.
+	recent [64]recentCode
+}
+
+// recentCode is an entry of CategoricalColumn.recent.
+type recentCode struct {
+	text string // a Dict entry
+	code uint32
+	set  bool
+}
+
+// recentSlot is the slot of s in CategoricalColumn.recent.
+func recentSlot(s string) int {
+	if s == "" {
+		return 0
+	}
+	return int((uint(len(s))*31 + uint(s[0])*7 + uint(s[len(s)-1])) & 63)
 }
 
 // NewCategoricalColumn returns an empty categorical column.
@@ -598,6 +616,10 @@ func NewCategoricalColumn() *CategoricalColumn {
 }
 
 func (c *CategoricalColumn) code(s string) uint32 {
+	e := &c.recent[recentSlot(s)]
+	if e.set && e.text == s {
+		return e.code
+	}
 	k, ok := c.index[s]
 	if !ok {
 		s = strings.Clone(s)
@@ -605,6 +627,7 @@ func (c *CategoricalColumn) code(s string) uint32 {
 		c.Dict = append(c.Dict, s)
 		c.index[s] = k
 	}
+	*e = recentCode{text: c.Dict[k], code: k, set: true}
 	return k
 }
 

@@ -311,3 +311,23 @@ func TestTally(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkCategoricalAppendArray(b *testing.B) {
+	cats := []string{"north", "south", "central", "islands", "east", "west", "student", "farmer", "self_employed", "retired", "mortgage", "rent", "family", "other"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	sb := array.NewStringBuilder(memory.DefaultAllocator)
+	for range 1 << 16 {
+		if rng.IntN(50) == 0 {
+			sb.AppendNull()
+		} else {
+			sb.Append(cats[rng.IntN(len(cats))])
+		}
+	}
+	arr := sb.NewArray()
+	defer arr.Release()
+	b.ResetTimer()
+	for range b.N {
+		c := NewCategoricalColumn()
+		c.AppendArray(arr, nil)
+	}
+}

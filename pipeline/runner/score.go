@@ -124,14 +124,17 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 	}
 	var tbl *tablePlan
 	err = run.Stage(ctx, "plan", func(ctx context.Context) error {
-		tbl, err = planTable(ctx, env.Stores, spec.Inputs.Table, p)
+		tbl, err = planTable(ctx, env.Stores, spec.Inputs.Table, tableReadOptions(spec).CSV, p)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 		}
 		if tbl.csv {
 			return nil // the schema is known once the CSV files are read
 		}
-		return job.check(tbl.schema, spec.Inputs.Table)
+		if err := job.check(tbl.schema); err != nil {
+			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -219,15 +222,12 @@ type scoreJob struct {
 // dupRow is a row whose id first occurred in row first (rows numbered over the table).
 type dupRow struct{ row, first int64 }
 
-// check reports whether a table of schema can be scored.
-func (j *scoreJob) check(schema *arrow.Schema, table string) error {
+// check reports whether a table of schema can be scored; the caller names the table.
+func (j *scoreJob) check(schema *arrow.Schema) error {
 	if j.id != "" && len(schema.FieldIndices(j.id)) == 0 {
-		return fmt.Errorf("table %s: id column %q is not in the table", table, j.id)
+		return fmt.Errorf("id column %q: %s", j.id, ingest.ColumnHint(schema, j.id))
 	}
-	if err := j.scorer.Check(schema); err != nil {
-		return fmt.Errorf("table %s: %w", table, err)
-	}
-	return nil
+	return j.scorer.Check(schema)
 }
 
 // columns returns the columns a chunk reads: the id and the scorecard's.
@@ -255,6 +255,7 @@ type tablePlan struct {
 	stores *storage.Stores
 	st     storage.Store
 	csv    bool
+	csvOpt ingest.CSVOptions // how CSV inputs are read (inputs.csv)
 	schema *arrow.Schema
 	files  []*planFile
 	shard  Shard
@@ -286,7 +287,7 @@ func (c *planChunk) name() string {
 }
 
 // planTable resolves the input and reads the footers of its Parquet files (in parallel).
-func planTable(ctx context.Context, stores *storage.Stores, input string, p placement) (*tablePlan, error) {
+func planTable(ctx context.Context, stores *storage.Stores, input string, csv ingest.CSVOptions, p placement) (*tablePlan, error) {
 	shard := p.shard
 	size := cmp.Or(p.chunkRows, chunkRows)
 	loc, err := storage.Parse(input)
@@ -301,7 +302,7 @@ func planTable(ctx context.Context, stores *storage.Stores, input string, p plac
 	if err != nil {
 		return nil, err
 	}
-	t := &tablePlan{input: input, stores: stores, st: st, shard: shard}
+	t := &tablePlan{input: input, stores: stores, st: st, shard: shard, csvOpt: csv}
 	for i, o := range objs {
 		t.files = append(t.files, &planFile{index: i, loc: o.Location, name: o.Location.String(), size: o.Size})
 		if strings.HasSuffix(strings.ToLower(o.Location.Key), ".csv") {
@@ -442,8 +443,8 @@ func (t *tablePlan) scanIDs(ctx context.Context, job *scoreJob, par bool, fn fun
 	if t.csv {
 		var row int64
 		buf := make([]byte, 0, 64)
-		_, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows}, func(b ingest.Batch) error {
-			if err := job.check(b.Record.Schema(), t.input); err != nil {
+		_, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows, CSV: t.csvOpt}, func(b ingest.Batch) error {
+			if err := job.check(b.Record.Schema()); err != nil {
 				return err
 			}
 			col := score.NewIDColumn(b.Record.Column(b.Record.Schema().FieldIndices(job.id)[0]))
@@ -633,7 +634,7 @@ func (t *tablePlan) scoreCSV(ctx context.Context, job *scoreJob) ([]chunkResult,
 		w = nil
 		return err
 	}
-	files, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows}, func(b ingest.Batch) error {
+	files, err := ingest.StreamTable(ctx, t.stores, t.input, ingest.ReadOptions{BatchSize: batchRows, CSV: t.csvOpt}, func(b ingest.Batch) error {
 		if w == nil || w.chunk.file.name != b.File {
 			if err := finish(); err != nil {
 				return err
@@ -642,7 +643,7 @@ func (t *tablePlan) scoreCSV(ctx context.Context, job *scoreJob) ([]chunkResult,
 			if f == nil {
 				return fmt.Errorf("%s: not among the files of the table", b.File)
 			}
-			if err := job.check(b.Record.Schema(), t.input); err != nil {
+			if err := job.check(b.Record.Schema()); err != nil {
 				return err
 			}
 			f.offset = row

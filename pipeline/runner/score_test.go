@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -525,5 +526,33 @@ func TestScoreCancelledPublishesNothing(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
 		t.Errorf("left in TMPDIR: %v", left)
+	}
+}
+
+// TestScoreCSVDialects scores one table written as a plain CSV and as a semicolon CSV whose
+// missing values are "?" (read with inputs.csv.null_values): the same scored rows.
+func TestScoreCSVDialects(t *testing.T) {
+	dir := t.TempDir()
+	model := testScorecard(t, dir)
+	plain := "customer_id,income,loans,housing,region\n1,250,0,rent,north\n2,,2,own,\n3,1500,4,,south\n4,-1,,lodger,east\n"
+	dialect := "customer_id;income;loans;housing;region\n1;250;0;rent;north\n2;?;2;own;?\n3;1500;4;?;south\n4;-1;?;lodger;east\n"
+	var rows [2][]string
+	for k, text := range []string{plain, dialect} {
+		in := filepath.Join(dir, fmt.Sprintf("in%d.csv", k))
+		if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		spec := scoreSpec(t, in, model, filepath.Join(dir, fmt.Sprintf("out%d", k)))
+		if k == 1 {
+			spec.Inputs.CSV.NullValues = []string{"?"}
+		}
+		m, err := RunAs(context.Background(), spec, *testEnv(), testRunID)
+		if err != nil {
+			t.Fatalf("table %d: %v", k, err)
+		}
+		rows[k] = tableRows(t, runDirOf(spec, m), "scored")
+	}
+	if len(rows[0]) != 4 || !slices.Equal(rows[0], rows[1]) {
+		t.Errorf("scored rows differ:\nplain   %q\ndialect %q", rows[0], rows[1])
 	}
 }

@@ -618,8 +618,16 @@ func parseCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, nu
 		pending = 0
 		return fn(b)
 	}
+	// batchRows is the size of the next batch: the rows left when the first pass counted
+	// them all (a small file does not clear room for a whole batch), else BatchSize.
+	batchRows := func() int {
+		if inf.sample == 0 && inf.rows-row < int64(opts.BatchSize) {
+			return int(max(inf.rows-row, 0))
+		}
+		return opts.BatchSize
+	}
 	for _, c := range cols {
-		c.reserve(opts.BatchSize)
+		c.reserve(batchRows())
 	}
 	for {
 		if err := sc.next(); err != nil {
@@ -646,7 +654,7 @@ func parseCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, nu
 				return row, err
 			}
 			for _, c := range cols {
-				c.reserve(opts.BatchSize)
+				c.reserve(batchRows())
 			}
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -75,9 +77,9 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 	}
 
 	var (
-		pf *pqfile.Reader
-		fr *pqarrow.FileReader
-		rr pqarrow.RecordReader
+		pf     *pqfile.Reader
+		fr     *pqarrow.FileReader
+		schema *arrow.Schema
 	)
 	err := guard(func() error {
 		var err error
@@ -93,43 +95,43 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 		if err != nil {
 			return err
 		}
-		rr, err = fr.GetRecordReader(ctx, nil, nil)
+		schema, err = fr.Schema()
 		return err
 	})
 	if err != nil {
 		return 0, bad("schema", err)
 	}
-	defer rr.Release()
+	schema = cleanSchema(schema)
 
-	schema := cleanSchema(rr.Schema())
+	groups := newGroupDecoder(ctx, fr, pf.NumRowGroups(), schema, opts)
+	defer groups.stop()
 	var row int64
 	batches := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return row, err
-		}
-		var rec arrow.Record
-		err := guard(func() error {
-			if rr.Next() {
-				rec = rr.Record()
-				return nil
+	for g := range pf.NumRowGroups() {
+		recs, err := groups.wait(g)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return row, ctxErr
 			}
-			return rr.Err()
-		})
-		if err != nil && !errors.Is(err, io.EOF) {
 			return row, bad(fmt.Sprintf("data after row %d", row), err)
 		}
-		if rec == nil {
-			break
+		for len(recs) > 0 {
+			out := recs[0]
+			recs = recs[1:]
+			groups.results[g].recs = recs
+			batches++
+			err := ctx.Err()
+			if err == nil {
+				err = fn(Batch{Record: out, File: file, FirstRow: row})
+			}
+			n := out.NumRows()
+			out.Release()
+			if err != nil {
+				return row, err
+			}
+			row += n
 		}
-		batches++
-		out := compactRecord(schema, rec, opts.Allocator)
-		err = fn(Batch{Record: out, File: file, FirstRow: row})
-		out.Release()
-		if err != nil {
-			return row, err
-		}
-		row += rec.NumRows()
+		groups.consumed()
 	}
 	if batches == 0 {
 		empty, err := emptyRecord(schema, opts.Allocator)
@@ -145,6 +147,100 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 		return row, bad("row count", fmt.Errorf("read %d rows, the footer says %d", row, want))
 	}
 	return row, nil
+}
+
+// groupDecoder decodes the row groups of a Parquet file on up to GOMAXPROCS goroutines, in
+// order, at most one row group per goroutine ahead of the reader that takes their batches
+// (wait, then consumed). Each row group is read by a record reader of its own, so batches
+// never straddle row groups, and the batches do not depend on the number of goroutines.
+type groupDecoder struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	results []groupResult
+	slots   chan struct{} // a token per row group decoded or decoding and not yet consumed
+	wg      sync.WaitGroup
+}
+
+// groupResult is the outcome of one row group: its batches (compacted) or an error.
+type groupResult struct {
+	done chan struct{} // closed when recs or err is set
+	recs []arrow.Record
+	err  error
+}
+
+func newGroupDecoder(ctx context.Context, fr *pqarrow.FileReader, groups int, schema *arrow.Schema, opts ReadOptions) *groupDecoder {
+	workers := max(1, min(runtime.GOMAXPROCS(0), groups))
+	d := &groupDecoder{results: make([]groupResult, groups), slots: make(chan struct{}, workers)}
+	d.ctx, d.cancel = context.WithCancel(ctx)
+	for g := range d.results {
+		d.results[g].done = make(chan struct{})
+	}
+	var next atomic.Int64
+	for range workers {
+		d.wg.Go(func() {
+			for {
+				select {
+				case d.slots <- struct{}{}:
+				case <-d.ctx.Done():
+					return
+				}
+				g := int(next.Add(1)) - 1
+				if g >= groups {
+					<-d.slots
+					return
+				}
+				r := &d.results[g]
+				r.err = guard(func() error { return d.decode(fr, g, schema, opts, r) })
+				close(r.done)
+			}
+		})
+	}
+	return d
+}
+
+// decode reads row group g into r.recs.
+func (d *groupDecoder) decode(fr *pqarrow.FileReader, g int, schema *arrow.Schema, opts ReadOptions, r *groupResult) error {
+	rr, err := fr.GetRecordReader(d.ctx, nil, []int{g})
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
+		r.recs = append(r.recs, compactRecord(schema, rr.Record(), opts.Allocator))
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// wait returns the batches of row group g once it is decoded.
+func (d *groupDecoder) wait(g int) ([]arrow.Record, error) {
+	r := &d.results[g]
+	select {
+	case <-r.done:
+	case <-d.ctx.Done():
+		return nil, d.ctx.Err()
+	}
+	return r.recs, r.err
+}
+
+// consumed frees the place of a row group whose batches were all taken.
+func (d *groupDecoder) consumed() { <-d.slots }
+
+// stop cancels the decoding still running, waits for it and releases every batch not taken.
+func (d *groupDecoder) stop() {
+	d.cancel()
+	d.wg.Wait()
+	for g := range d.results {
+		for _, rec := range d.results[g].recs {
+			rec.Release()
+		}
+		d.results[g].recs = nil
+	}
 }
 
 // ioRecorder remembers the first I/O error of a reader, so that a failed read is not

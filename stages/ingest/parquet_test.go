@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -443,6 +444,127 @@ func TestPartWriterDeterministicDistinctValues(t *testing.T) {
 			first = files[0].SHA256
 		} else if files[0].SHA256 != first {
 			t.Fatalf("write %d: sha256 %s, write 0: %s", i, files[0].SHA256, first)
+		}
+	}
+}
+
+// TestSourceHashesReadsOutOfOrder reads a file in chunks out of order, as decoders of row
+// groups in parallel do, and requires the checksum without reading any byte twice; reads
+// beyond what the source keeps are read again by Sum, with the same checksum.
+func TestSourceHashesReadsOutOfOrder(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	const chunk = 1 << 16
+	var offs []int64
+	for off := int64(0); off < int64(len(data)); off += chunk {
+		offs = append(offs, off)
+	}
+	// Pairs swapped: 1, 0, 3, 2, …; and every chunk but the first before it.
+	orders := map[string][]int64{"pairs swapped": {}, "first last": slices.Concat(offs[1:], offs[:1])}
+	for i := 0; i+1 < len(offs); i += 2 {
+		orders["pairs swapped"] = append(orders["pairs swapped"], offs[i+1], offs[i])
+	}
+	for name, order := range orders {
+		var read int64
+		s := newSource(countingReader{newMemReader(data), &read})
+		buf := make([]byte, chunk)
+		for _, off := range order {
+			if _, err := s.ReadAt(buf, off); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sum, err := s.Sum(); err != nil || sum != sha(data) {
+			t.Errorf("%s: Sum = %s, %v; want %s", name, sum, err, sha(data))
+		}
+		if read != int64(len(data)) {
+			t.Errorf("%s: %d bytes read for a file of %d", name, read, len(data))
+		}
+	}
+}
+
+// TestParquetRowGroupsInParallel reads a file of nine row groups, whose batch size does not
+// divide them, on one to four cores: the same batches every time (none straddling a row
+// group), the rows written, and no buffer left allocated — also when fn fails half way, when
+// the context is cancelled, and when a row group in the middle is corrupt (an error naming
+// the file, not a panic).
+func TestParquetRowGroupsInParallel(t *testing.T) {
+	ctx := context.Background()
+	dir := storage.MustParse(t.TempDir() + "/")
+	const total = 8500
+	files := writeParts(t, storage.Local{}, dir.MustJoin("t"), total, 1300, PartOptions{RowGroupRows: 1000})
+	data, err := storage.ReadAll(ctx, storage.Local{}, storage.MustParse(files[0].Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := makeRecord(memory.DefaultAllocator, 0, total)
+	defer want.Release()
+	type batchID struct {
+		first, n int64
+	}
+	read := func(procs int, data []byte, fn func(Batch) error) ([]batchID, []string, error) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		var ids []batchID
+		var got []string
+		err := ReadParquet(ctx, newMemReader(data), "t.parquet", ReadOptions{BatchSize: 600, Allocator: mem}, func(b Batch) error {
+			ids = append(ids, batchID{b.FirstRow, b.Record.NumRows()})
+			got = append(got, rows(b.Record)...)
+			return fn(b)
+		})
+		return ids, got, err
+	}
+	ok := func(Batch) error { return nil }
+	first, got, err := read(1, data, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, rows(want)) {
+		t.Fatalf("%d rows read that differ from the %d written", len(got), total)
+	}
+	for _, b := range first {
+		if b.first/1000 != (b.first+b.n-1)/1000 {
+			t.Errorf("batch of rows [%d, %d) straddles a row group", b.first, b.first+b.n)
+		}
+	}
+	for procs := 2; procs <= 4; procs++ {
+		ids, got, err := read(procs, data, ok)
+		if err != nil || !slices.Equal(ids, first) || !slices.Equal(got, rows(want)) {
+			t.Errorf("%d cores: %v; batches %v, want %v", procs, err, ids, first)
+		}
+	}
+	failing := errors.New("stop")
+	for procs := 1; procs <= 2; procs++ {
+		calls := 0
+		if _, _, err := read(procs, data, func(Batch) error {
+			if calls++; calls == 5 {
+				return failing
+			}
+			return nil
+		}); !errors.Is(err, failing) {
+			t.Errorf("%d cores: failing fn: err = %v", procs, err)
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	calls := 0
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	err = ReadParquet(cctx, newMemReader(data), "t.parquet", ReadOptions{BatchSize: 600, Allocator: mem}, func(Batch) error {
+		if calls++; calls == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+	mem.AssertSize(t, 0)
+
+	bad := slices.Clone(data)
+	for i := len(bad) / 2; i < len(bad)/2+400; i++ {
+		bad[i] ^= 0x5a
+	}
+	for procs := 1; procs <= 2; procs++ {
+		if _, _, err := read(procs, bad, ok); err == nil || !strings.HasPrefix(err.Error(), "t.parquet: not a valid Parquet file") {
+			t.Errorf("%d cores: corrupt row group: err = %v", procs, err)
 		}
 	}
 }

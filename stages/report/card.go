@@ -1,12 +1,15 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"lendscore/models/scorecard"
 	"lendscore/pipeline"
@@ -527,6 +530,31 @@ func (b *cardBuilder) variables() (*section, error) {
 	}
 	s := &section{id: "variables", title: titleVariables}
 	s.blocks = append(s.blocks, paragraph("Each characteristic's bins (attributes) with their training counts, event rate, WOE = ln(%good/%bad) and points; a row's score is the sum of its points."))
+	// The charts are most of a card's work (gonum/plot measures every label glyph by
+	// glyph), and independent: they are drawn on all cores, their ids given in order first.
+	ids := make([]string, len(sc.Characteristics))
+	for i := range sc.Characteristics {
+		ids[i] = b.chartID("woe", sc.Characteristics[i].Name)
+	}
+	charts := make([]*chart, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				charts[i], errs[i] = woeChart(ids[i], &sc.Characteristics[i])
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	for i := range sc.Characteristics {
 		ch := &sc.Characteristics[i]
 		head := fmt.Sprintf("%s (%s, coefficient %s", ch.Name, ch.Kind, f4(ch.Coefficient))
@@ -549,12 +577,7 @@ func (b *cardBuilder) variables() (*section, error) {
 			}
 			t.add(label, itoa(a.Count), itoa(a.Bads), pct(a.EventRate), f4(a.WOE), itoa(a.Points))
 		}
-		s.blocks = append(s.blocks, t)
-		c, err := woeChart(b.chartID("woe", ch.Name), ch)
-		if err != nil {
-			return nil, err
-		}
-		s.blocks = append(s.blocks, c)
+		s.blocks = append(s.blocks, t, charts[i])
 	}
 	return s, nil
 }

@@ -21,13 +21,22 @@ import (
 // writeParts writes rows [0, total) in records of batch rows through a PartWriter.
 func writeParts(t *testing.T, st storage.Store, prefix storage.Location, total, batch int, opts PartOptions) []FileInfo {
 	t.Helper()
-	pw, err := NewPartWriter(context.Background(), st, prefix, testSchema, opts)
+	return writePartsOf(t, st, prefix, testSchema, total, batch, opts, func(from, n int) arrow.Record {
+		return makeRecord(memory.DefaultAllocator, from, n)
+	})
+}
+
+// writePartsOf writes rows [0, total) of schema, made by records(from, n), in records of
+// batch rows through a PartWriter.
+func writePartsOf(t *testing.T, st storage.Store, prefix storage.Location, schema *arrow.Schema, total, batch int, opts PartOptions, records func(from, n int) arrow.Record) []FileInfo {
+	t.Helper()
+	pw, err := NewPartWriter(context.Background(), st, prefix, schema, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pw.Abort()
 	for from := 0; from < total; from += batch {
-		rec := makeRecord(memory.DefaultAllocator, from, min(batch, total-from))
+		rec := records(from, min(batch, total-from))
 		err := pw.Write(rec)
 		rec.Release()
 		if err != nil {

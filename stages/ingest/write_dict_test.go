@@ -131,23 +131,9 @@ func TestPartWriterDictionaryColumns(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := dir.MustJoin(strings.ReplaceAll(tc.name, " ", "_"))
-			pw, err := NewPartWriter(ctx, storage.Local{}, prefix, dictTestSchema, PartOptions{RowsPerPart: 3000, RowGroupRows: 1024})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pw.Abort()
-			for from := 0; from < total; from += tc.batch {
-				rec := dictRecord(t, from, min(tc.batch, total-from), tc.dicts(from))
-				err := pw.Write(rec)
-				rec.Release()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			files, err := pw.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			files := writePartsOf(t, storage.Local{}, prefix, dictTestSchema, total, tc.batch, PartOptions{RowsPerPart: 3000, RowGroupRows: 1024}, func(from, n int) arrow.Record {
+				return dictRecord(t, from, n, tc.dicts(from))
+			})
 			var s []string
 			for _, f := range files {
 				s = append(s, f.SHA256)

@@ -19,9 +19,9 @@ import (
 var trainCodeType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 
 // trainScoredPartOptions are the part options of a train run's scored table: customer ids
-// are (nearly) distinct, so a dictionary would only cost a hash per row and a page of every
-// id.
-var trainScoredPartOptions = ingest.PartOptions{RowsPerPart: 1<<63 - 1, PlainColumns: []string{"customer_id"}}
+// and PDs are (nearly) distinct, so a dictionary would only cost a hash per row and a page
+// of every value (plain PD pages are also smaller once compressed: flat1m 13.2 -> 11.4 MB).
+var trainScoredPartOptions = ingest.PartOptions{RowsPerPart: 1<<63 - 1, PlainColumns: []string{"customer_id", "pd"}}
 
 // trainScoredBuilder builds the records of a train run's scored table
 // (schemas.ScoredTrainingSchema) from arrays of scored rows, without Arrow builders. The

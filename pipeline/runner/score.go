@@ -126,13 +126,13 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 	err = run.Stage(ctx, "plan", func(ctx context.Context) error {
 		tbl, err = planTable(ctx, env.Stores, spec.Inputs.Table, tableReadOptions(spec).CSV, p)
 		if err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+			return tableError(spec.Inputs.Table, err)
 		}
 		if tbl.csv {
 			return nil // the schema is known once the CSV files are read
 		}
 		if err := job.check(tbl.schema); err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+			return tableError(spec.Inputs.Table, err)
 		}
 		return nil
 	})
@@ -143,7 +143,7 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		err = run.Stage(ctx, "keys", func(ctx context.Context) error {
 			job.dups, err = tbl.duplicates(ctx, job)
 			if err != nil {
-				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+				return tableError(spec.Inputs.Table, err)
 			}
 			return nil
 		})
@@ -155,7 +155,7 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		defer lowerGCPercent()()
 		results, err := tbl.score(ctx, job)
 		if err != nil {
-			return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+			return tableError(spec.Inputs.Table, err)
 		}
 		counts := pipeline.RowCounts{ByReason: map[string]int64{}}
 		var inputs []ingest.FileInfo

@@ -216,18 +216,18 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
 			var files []ingest.FileInfo
 			err := pipelined(ctx, func(fn func(ingest.Batch) error) (err error) {
-				files, err = ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, ingest.ReadOptions{}, fn)
+				files, err = ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, tableReadOptions(spec), fn)
 				return err
 			}, add)
 			if err != nil {
-				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+				return tableError(spec.Inputs.Table, err)
 			}
 			recordInputs(run, "table", files)
 			if b == nil {
 				return fmt.Errorf("table %s: no columns", spec.Inputs.Table)
 			}
 			if t, err = b.Table(); err != nil {
-				return fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
+				return tableError(spec.Inputs.Table, err)
 			}
 			return nil
 		})

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -303,5 +304,63 @@ output: %s
 	}
 	if len(readScored(t, filepath.Join(out, "runs", m.RunID))) != 996 {
 		t.Error("scored rows do not match used rows")
+	}
+}
+
+// TestTrainCSVDialects trains on German Credit with a tenth of duration_in_month missing,
+// written as a plain CSV (empty fields) and as a semicolon CSV whose missing values are "?"
+// (inputs.csv.null_values): the same binning table, byte for byte.
+func TestTrainCSVDialects(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Open("../../testdata/germancredit_split.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "duration_in_month")
+	if col < 0 {
+		t.Fatalf("testdata/germancredit_split.csv has no duration_in_month")
+	}
+	var plain, dialect strings.Builder
+	pw, dw := csv.NewWriter(&plain), csv.NewWriter(&dialect)
+	dw.Comma = ';'
+	for i, r := range rows {
+		if i > 0 && i%10 == 3 {
+			r[col] = ""
+		}
+		pw.Write(r)
+		if r[col] == "" {
+			r[col] = "?"
+		}
+		dw.Write(r)
+	}
+	pw.Flush()
+	dw.Flush()
+	var tables [2][]byte
+	for k, text := range []string{plain.String(), dialect.String()} {
+		in := filepath.Join(dir, fmt.Sprintf("gc%d.csv", k))
+		if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("out%d", k))
+		body := fmt.Sprintf("kind: train\nname: gc\ninputs: {table: %s}\ntarget: {column: creditability, bad: bad}\nsplit: {column: sample}\nexclude: [sample]\noutput: %s\n", in, out)
+		if k == 1 {
+			body += "inputs: {table: " + in + ", csv: {null_values: [\"?\"]}}\n"
+			body = strings.Replace(body, "inputs: {table: "+in+"}\n", "", 1)
+		}
+		m := runSpec(t, writeSpec(t, dir, body))
+		if tables[k], err = os.ReadFile(filepath.Join(out, "runs", m.RunID, "binning.csv")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Contains(tables[0], []byte("duration_in_month")) || !bytes.Contains(tables[0], []byte("missing")) {
+		t.Fatalf("the binning table has no missing bin of duration_in_month:\n%s", tables[0])
+	}
+	if !bytes.Equal(tables[0], tables[1]) {
+		t.Errorf("binning tables differ:\n%s\n%s", tables[0], tables[1])
 	}
 }

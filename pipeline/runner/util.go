@@ -1,6 +1,9 @@
 package runner
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/apache/arrow/go/v17/arrow"
 
 	"lendscore/jobs"
@@ -23,4 +26,13 @@ func tableReadOptions(spec *jobs.Spec) ingest.ReadOptions {
 		o.CSV.NullValues = append(ingest.DefaultNullValues(), extra...)
 	}
 	return o
+}
+
+// tableError names the table at input in err, unless err already starts with it (a table of
+// one file, whose read errors name the file).
+func tableError(input string, err error) error {
+	if strings.HasPrefix(err.Error(), input+":") {
+		return err
+	}
+	return fmt.Errorf("table %s: %w", input, err)
 }

@@ -3,9 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,6 +270,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		if err := opts.Binning.Validate(); err != nil {
 			return fmt.Errorf("binning: %w", err)
 		}
+		warnNumbersAsText(env.Log, t)
 		res, err = train.FitTable(ctx, t, opts)
 		if err != nil {
 			return err
@@ -668,4 +671,29 @@ func splitText(s jobs.Split) string {
 		return fmt.Sprintf("out of time from %s%s; before it random, stratified: %.0f%% test, seed %d", s.OOTFrom, snap, 100*s.TestFraction, s.Seed)
 	}
 	return s.Method
+}
+
+// warnNumbersAsText logs the categorical candidates that look like numbers with a few
+// markers among them (UCI sets write "?" for missing values): at least 20 distinct values,
+// nine in ten of them numbers. Read as text they are binned as categories; the markers
+// belong in inputs.csv.null_values.
+func warnNumbersAsText(log *slog.Logger, t *train.Table) {
+	for _, c := range t.Candidates {
+		if c.Cat == nil || len(c.Cat.Dict) < 21 {
+			continue
+		}
+		var others []string
+		numbers := 0
+		for _, v := range c.Cat.Dict[1:] {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				numbers++
+			} else if len(others) < 3 {
+				others = append(others, strconv.Quote(v))
+			}
+		}
+		if numbers*10 >= 9*(len(c.Cat.Dict)-1) && numbers < len(c.Cat.Dict)-1 {
+			log.Warn("a column of numbers is read as text because of a few other values; if they mark missing values, list them in inputs.csv.null_values",
+				"column", c.Name, "numbers", numbers, "other_values", len(c.Cat.Dict)-1-numbers, "such_as", strings.Join(others, ", "))
+		}
+	}
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -362,5 +364,42 @@ func TestTrainCSVDialects(t *testing.T) {
 	}
 	if !bytes.Equal(tables[0], tables[1]) {
 		t.Errorf("binning tables differ:\n%s\n%s", tables[0], tables[1])
+	}
+}
+
+// TestTrainWarnsOfNumbersReadAsText trains on a table whose age column marks missing values
+// with "?" (as UCI's credit sets do): the log names the column and the marker; with
+// inputs.csv.null_values the column is numeric and nothing is logged.
+func TestTrainWarnsOfNumbersReadAsText(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("age,colour,y\n")
+	for i := range 400 {
+		age := strconv.Itoa(20 + i%47)
+		if i%50 == 7 {
+			age = "?"
+		}
+		fmt.Fprintf(&b, "%s,%s,%d\n", age, []string{"red", "blue"}[i%2], (i*7919)%5/4)
+	}
+	in := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sets []string
+		warn bool
+	}{{nil, true}, {[]string{`inputs.csv.null_values=["?"]`}, false}} {
+		spec, err := jobs.Parse("t.yaml", []byte(fmt.Sprintf("kind: train\nname: t\ninputs: {table: %s}\ntarget: {column: y, bad: \"1\"}\nsplit: {method: random, test_fraction: 0.3, seed: 1}\noutput: %s\n", in, filepath.Join(dir, "out"))), tc.sets, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		if _, err := Run(context.Background(), spec, Env{Stores: storage.NewStores(storage.Options{}), Log: slog.New(slog.NewTextHandler(&log, nil))}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(log.String(), `column=age`) && strings.Contains(log.String(), `such_as="\"?\""`)
+		if got != tc.warn || strings.Contains(log.String(), "column=colour") {
+			t.Errorf("sets %v: warned %v, want %v:\n%s", tc.sets, got, tc.warn, log.String())
+		}
 	}
 }

@@ -120,6 +120,11 @@ const (
 	validateGCPercent = 15
 )
 
+// largeTableRows is the size from which a train run hands the memory of its table back to
+// the operating system once the rows are scored (a full collection and scavenge: worth it
+// only when the table was large).
+const largeTableRows = 100_000
+
 // runTrain fits a scorecard on a flat modelling table and publishes it.
 //
 // The table is read once, batch by batch: each batch goes through the row rules (refused
@@ -307,9 +312,12 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 			}
 		}
 		// The rows are scored and written: what is left is validation, on the samples.
+		used := t.Used()
 		t.Release()
 		res.Attr = nil
-		debug.FreeOSMemory()
+		if used >= largeTableRows {
+			debug.FreeOSMemory()
+		}
 		return nil
 	})
 	if err != nil {

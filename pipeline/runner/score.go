@@ -48,6 +48,7 @@ import (
 	"lendscore/jobs"
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
+	"lendscore/schemas"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 	"lendscore/stages/score"
@@ -683,7 +684,7 @@ type chunkWriter struct {
 	ctx    context.Context
 	chunk  *planChunk
 	batch  score.Batch
-	scored *score.PartWriter
+	scored *ingest.PartWriter
 	quar   *ingest.PartWriter
 	names  score.IDColumn
 	pseudo *pseudonymWriter
@@ -708,23 +709,25 @@ type refusal struct {
 func (j *scoreJob) newChunkWriter(ctx context.Context, c *planChunk) (*chunkWriter, error) {
 	w := &chunkWriter{job: j, ctx: ctx, chunk: c, byReason: map[string]int64{}, pseudo: j.pseudo.writer(),
 		outOffsets: make([]int32, 1, recordRows+1)}
-	loc, err := j.run.Location("scored/" + c.name())
-	if err != nil {
+	// One row group per record: every record but the chunk's last has recordRows rows.
+	opts := score.PartOptions(j.mem)
+	opts.RowGroupRows = recordRows
+	var err error
+	if w.scored, err = onePart(ctx, j.run, "scored/"+c.name(), schemas.ScoredSchema(), opts); err != nil {
 		return nil, err
-	}
-	if w.scored, err = score.NewPartWriter(ctx, j.run.Store(), loc, j.mem); err != nil {
-		return nil, fmt.Errorf("scored/%s: %w", c.name(), err)
 	}
 	return w, nil
 }
 
-// onePart returns a part writer whose rows all go to the file rel inside the run.
-func onePart(ctx context.Context, run *pipeline.Run, rel string, schema *arrow.Schema) (*ingest.PartWriter, error) {
+// onePart returns a part writer whose rows all go to the file rel inside the run, written
+// with opts but for RowsPerPart.
+func onePart(ctx context.Context, run *pipeline.Run, rel string, schema *arrow.Schema, opts ingest.PartOptions) (*ingest.PartWriter, error) {
 	loc, err := run.Location(rel)
 	if err != nil {
 		return nil, err
 	}
-	pw, err := ingest.NewPartWriter(ctx, onePartStore{run.Store(), loc}, loc, schema, ingest.PartOptions{RowsPerPart: 1<<63 - 1})
+	opts.RowsPerPart = 1<<63 - 1
+	pw, err := ingest.NewPartWriter(ctx, onePartStore{run.Store(), loc}, loc, schema, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
@@ -834,7 +837,7 @@ func (w *chunkWriter) quarantine(ctx context.Context, rec arrow.Record, first in
 	defer releaseAll(recs)
 	for _, q := range recs {
 		if w.quar == nil {
-			if w.quar, err = onePart(ctx, w.job.run, "quarantine/"+w.chunk.name(), q.Schema()); err != nil {
+			if w.quar, err = onePart(ctx, w.job.run, "quarantine/"+w.chunk.name(), q.Schema(), ingest.PartOptions{}); err != nil {
 				return err
 			}
 		}
@@ -851,11 +854,13 @@ func (w *chunkWriter) close() (chunkResult, error) {
 	if err := w.flush(); err != nil {
 		return res, err
 	}
-	f, err := w.scored.Close()
+	files, err := w.scored.Close()
 	if err != nil {
 		return res, fmt.Errorf("scored/%s: %w", w.chunk.name(), err)
 	}
-	res.outputs = append(res.outputs, pipeline.OutputFile{Path: "scored/" + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
+	for _, f := range files {
+		res.outputs = append(res.outputs, pipeline.OutputFile{Path: "scored/" + w.chunk.name(), Size: f.Size, SHA256: f.SHA256})
+	}
 	w.scored = nil
 	if w.quar != nil {
 		files, err := w.quar.Close()

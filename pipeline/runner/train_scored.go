@@ -6,17 +6,13 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/bitutil"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"lendscore/models/scorecard"
 	"lendscore/schemas"
 	"lendscore/stages/ingest"
+	"lendscore/stages/score/arrays"
 	"lendscore/stages/train"
 )
-
-// trainCodeType is the Arrow type of the code columns of a train run's scored records.
-var trainCodeType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 
 // trainScoredPartOptions are the part options of a train run's scored table: customer ids
 // and PDs are (nearly) distinct, so a dictionary would only cost a hash per row and a page
@@ -53,7 +49,7 @@ func newTrainScoredBuilder(sc *scorecard.Scorecard, asOf arrow.Date32, model, ve
 		b.col[f.Name] = i
 	}
 	for _, name := range trainCodeColumns {
-		fields[b.col[name]].Type = trainCodeType
+		fields[b.col[name]].Type = arrays.CodeType
 	}
 	b.schema = arrow.NewSchema(fields, nil)
 	var grades, reasons []string
@@ -63,10 +59,10 @@ func newTrainScoredBuilder(sc *scorecard.Scorecard, asOf arrow.Date32, model, ve
 	for _, c := range sc.Characteristics {
 		reasons = append(reasons, c.ReasonCode)
 	}
-	b.grades, b.gradeCode = textDictionary(grades)
-	b.tiers, b.tierCode = textDictionary([]string{scorecard.TierPrime, scorecard.TierStandard, scorecard.TierHighRisk})
-	b.reasons, b.reasonCode = textDictionary(reasons)
-	b.samples, _ = textDictionary(train.SampleNames[:])
+	b.grades, b.gradeCode = textCodes(grades)
+	b.tiers, b.tierCode = textCodes([]string{scorecard.TierPrime, scorecard.TierStandard, scorecard.TierHighRisk})
+	b.reasons, b.reasonCode = textCodes(reasons)
+	b.samples, _ = arrays.Dictionary(train.SampleNames[:], true)
 
 	n := maxRows
 	b.constLen = n
@@ -75,15 +71,15 @@ func newTrainScoredBuilder(sc *scorecard.Scorecard, asOf arrow.Date32, model, ve
 		days[i] = asOf
 	}
 	b.consts = map[int]arrow.Array{
-		b.col["as_of_date"]:    primitiveArray(arrow.FixedWidthTypes.Date32, n, arrow.Date32Traits.CastToBytes(days)),
-		b.col["segment"]:       allNull(arrow.PrimitiveTypes.Int32, n),
-		b.col["segment_name"]:  allNull(arrow.BinaryTypes.String, n),
-		b.col["warnings"]:      noWarnings(fields[b.col["warnings"]].Type.(*arrow.ListType), n),
-		b.col["model_name"]:    constantCode(model, n),
-		b.col["model_version"]: constantCode(version, n),
-		b.col["run_id"]:        constantCode(runID, n),
-		b.col["service_tier"]:  allNull(arrow.BinaryTypes.String, n),
-		b.col["lifecycle"]:     allNull(arrow.BinaryTypes.String, n),
+		b.col["as_of_date"]:    arrays.Primitive(arrow.FixedWidthTypes.Date32, n, arrow.Date32Traits.CastToBytes(days)),
+		b.col["segment"]:       arrays.Nulls(arrow.PrimitiveTypes.Int32, n),
+		b.col["segment_name"]:  arrays.Nulls(arrow.BinaryTypes.String, n),
+		b.col["warnings"]:      arrays.EmptyLists(fields[b.col["warnings"]].Type.(*arrow.ListType), n),
+		b.col["model_name"]:    arrays.Repeated(model, n),
+		b.col["model_version"]: arrays.Repeated(version, n),
+		b.col["run_id"]:        arrays.Repeated(runID, n),
+		b.col["service_tier"]:  arrays.Nulls(arrow.BinaryTypes.String, n),
+		b.col["lifecycle"]:     arrays.Nulls(arrow.BinaryTypes.String, n),
 	}
 	return b
 }
@@ -161,24 +157,23 @@ func (b *trainScoredBuilder) build(rows *trainScoredRows, m int) arrow.Record {
 		data = append(data, id...)
 		offsets = append(offsets, int32(len(data)))
 	}
-	cols[b.col["customer_id"]] = fromArrayData(array.NewData(arrow.BinaryTypes.String, m,
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, 0, 0))
+	cols[b.col["customer_id"]] = arrays.Strings(m, data, offsets, nil, 0)
 	if rows.dates != nil {
-		cols[b.col["as_of_date"]] = primitiveArray(arrow.FixedWidthTypes.Date32, m, arrow.Date32Traits.CastToBytes(slices.Clone(rows.dates[:m])))
+		cols[b.col["as_of_date"]] = arrays.Primitive(arrow.FixedWidthTypes.Date32, m, arrow.Date32Traits.CastToBytes(slices.Clone(rows.dates[:m])))
 	}
-	cols[b.col["score"]] = primitiveArray(arrow.PrimitiveTypes.Int32, m, arrow.Int32Traits.CastToBytes(slices.Clone(rows.score[:m])))
-	cols[b.col["pd"]] = primitiveArray(arrow.PrimitiveTypes.Float64, m, arrow.Float64Traits.CastToBytes(slices.Clone(rows.pd[:m])))
-	cols[b.col["bad"]] = primitiveArray(arrow.PrimitiveTypes.Int8, m, arrow.Int8Traits.CastToBytes(slices.Clone(rows.bad[:m])))
-	cols[b.col["grade"]] = codeArray(b.grades, slices.Clone(rows.grade[:m]))
-	cols[b.col["risk_tier"]] = codeArray(b.tiers, slices.Clone(rows.tier[:m]))
+	cols[b.col["score"]] = arrays.Primitive(arrow.PrimitiveTypes.Int32, m, arrow.Int32Traits.CastToBytes(slices.Clone(rows.score[:m])))
+	cols[b.col["pd"]] = arrays.Primitive(arrow.PrimitiveTypes.Float64, m, arrow.Float64Traits.CastToBytes(slices.Clone(rows.pd[:m])))
+	cols[b.col["bad"]] = arrays.Primitive(arrow.PrimitiveTypes.Int8, m, arrow.Int8Traits.CastToBytes(slices.Clone(rows.bad[:m])))
+	cols[b.col["grade"]] = arrays.NullableCodes(b.grades, slices.Clone(rows.grade[:m]))
+	cols[b.col["risk_tier"]] = arrays.NullableCodes(b.tiers, slices.Clone(rows.tier[:m]))
 	for k, name := range []string{"reason_1", "reason_2", "reason_3"} {
-		cols[b.col[name]] = codeArray(b.reasons, slices.Clone(rows.reasons[k][:m]))
+		cols[b.col[name]] = arrays.NullableCodes(b.reasons, slices.Clone(rows.reasons[k][:m]))
 	}
 	samples := make([]int16, m)
 	for i, s := range rows.sample[:m] {
 		samples[i] = int16(s)
 	}
-	cols[b.col["sample"]] = codeArray(b.samples, samples)
+	cols[b.col["sample"]] = arrays.NullableCodes(b.samples, samples)
 	for i, c := range b.consts {
 		if cols[i] != nil {
 			continue
@@ -197,82 +192,15 @@ func (b *trainScoredBuilder) build(rows *trainScoredRows, m int) arrow.Record {
 	return rec
 }
 
-// textDictionary returns the distinct non-empty texts, in order of first appearance, as a
-// string column, and the position of each in it.
-func textDictionary(texts []string) (arrow.Array, map[string]int16) {
-	code := map[string]int16{}
-	var data []byte
-	offsets := []int32{0}
-	for _, t := range texts {
-		if _, ok := code[t]; ok || t == "" {
-			continue
-		}
-		code[t] = int16(len(code))
-		data = append(data, t...)
-		offsets = append(offsets, int32(len(data)))
-	}
-	return fromArrayData(array.NewData(arrow.BinaryTypes.String, len(code),
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, 0, 0)), code
-}
-
-// codeArray is a code column of the given codes into dict; a negative code is null. It
-// owns codes.
-func codeArray(dict arrow.Array, codes []int16) arrow.Array {
-	var valid *memory.Buffer
-	nulls := 0
-	for _, c := range codes {
-		if c < 0 {
-			nulls++
+// textCodes returns the distinct non-empty texts, in order of first appearance, as a
+// dictionary, and the position of each in it.
+func textCodes(texts []string) (arrow.Array, map[string]int16) {
+	dict, pos := arrays.Dictionary(texts, true)
+	code := make(map[string]int16, dict.Len())
+	for i, t := range texts {
+		if pos[i] >= 0 {
+			code[t] = pos[i]
 		}
 	}
-	if nulls > 0 {
-		bits := make([]byte, bitutil.BytesForBits(int64(len(codes))))
-		for i, c := range codes {
-			if c >= 0 {
-				bitutil.SetBit(bits, i)
-			} else {
-				codes[i] = 0
-			}
-		}
-		valid = memory.NewBufferBytes(bits)
-	}
-	d := array.NewData(trainCodeType, len(codes), []*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int16Traits.CastToBytes(codes))}, nil, nulls, 0)
-	d.SetDictionary(dict.Data().(*array.Data))
-	return fromArrayData(d)
-}
-
-// constantCode is a code column holding s in each of n rows.
-func constantCode(s string, n int) arrow.Array {
-	dict, _ := textDictionary([]string{s})
-	defer dict.Release()
-	return codeArray(dict, make([]int16, n))
-}
-
-// primitiveArray is a column of fixed-width type t without nulls over values.
-func primitiveArray(t arrow.DataType, n int, values []byte) arrow.Array {
-	return fromArrayData(array.NewData(t, n, []*memory.Buffer{nil, memory.NewBufferBytes(values)}, nil, 0, 0))
-}
-
-// allNull is a column of type t (int32 or string) of n nulls.
-func allNull(t arrow.DataType, n int) arrow.Array {
-	valid := memory.NewBufferBytes(make([]byte, bitutil.BytesForBits(int64(n))))
-	if t.ID() == arrow.STRING {
-		return fromArrayData(array.NewData(t, n,
-			[]*memory.Buffer{valid, memory.NewBufferBytes(make([]byte, 4*(n+1))), memory.NewBufferBytes(nil)}, nil, n, 0))
-	}
-	return fromArrayData(array.NewData(t, n, []*memory.Buffer{valid, memory.NewBufferBytes(make([]byte, 4*n))}, nil, n, 0))
-}
-
-// noWarnings is a list column of type lt holding n empty (not null) lists.
-func noWarnings(lt *arrow.ListType, n int) arrow.Array {
-	child := array.NewData(lt.Elem(), 0, []*memory.Buffer{nil, memory.NewBufferBytes(make([]byte, 4)), memory.NewBufferBytes(nil)}, nil, 0, 0)
-	defer child.Release()
-	return fromArrayData(array.NewData(lt, n, []*memory.Buffer{nil, memory.NewBufferBytes(make([]byte, 4*(n+1)))},
-		[]arrow.ArrayData{child}, 0, 0))
-}
-
-// fromArrayData makes the array of d and drops the caller's reference to d.
-func fromArrayData(d arrow.ArrayData) arrow.Array {
-	defer d.Release()
-	return array.MakeFromData(d)
+	return dict, code
 }

@@ -38,6 +38,11 @@ type PartOptions struct {
 	// distinct values (customer ids), whose dictionary would hold every value and cost a
 	// hash-table insertion per row. Other columns are dictionary-encoded.
 	PlainColumns []string
+	// NoStatsColumns names top-level columns written without statistics (min, max, null
+	// count). For a column written from dictionary indices Arrow finds the values the
+	// indices use by hashing every index, and bounds over a handful of codes prune nothing,
+	// so columns of codes (grades, reason codes) are cheaper without them.
+	NoStatsColumns []string
 }
 
 const (
@@ -131,6 +136,12 @@ func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Locatio
 			return nil, fmt.Errorf("write %s: plain column %q is not in the schema", prefix, name)
 		}
 		props = append(props, parquet.WithDictionaryFor(name, false))
+	}
+	for _, name := range opts.NoStatsColumns {
+		if len(schema.FieldIndices(name)) == 0 {
+			return nil, fmt.Errorf("write %s: column %q without statistics is not in the schema", prefix, name)
+		}
+		props = append(props, parquet.WithStatsFor(name, false))
 	}
 	return &PartWriter{
 		ctx:    ctx,

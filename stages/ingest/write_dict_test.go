@@ -199,15 +199,19 @@ func TestPartWriterDictionaryColumns(t *testing.T) {
 }
 
 // TestPartWriterPlainColumns checks that a plain column has no dictionary page and reads
-// back the same, and that naming a column the schema lacks is an error.
+// back the same, that a column without statistics has none while the others have theirs,
+// and that naming a column the schema lacks is an error.
 func TestPartWriterPlainColumns(t *testing.T) {
 	ctx := context.Background()
 	dir := storage.MustParse(t.TempDir() + "/")
 	if _, err := NewPartWriter(ctx, storage.Local{}, dir, dictTestSchema, PartOptions{PlainColumns: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `plain column "nope" is not in the schema`) {
 		t.Errorf("err = %v", err)
 	}
+	if _, err := NewPartWriter(ctx, storage.Local{}, dir, dictTestSchema, PartOptions{NoStatsColumns: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `column "nope" without statistics is not in the schema`) {
+		t.Errorf("err = %v", err)
+	}
 	loc := dir.MustJoin("t.parquet")
-	pw, err := NewPartWriter(ctx, storage.Local{}, loc, dictTestSchema, PartOptions{RowsPerPart: 1<<63 - 1, PlainColumns: []string{"id"}})
+	pw, err := NewPartWriter(ctx, storage.Local{}, loc, dictTestSchema, PartOptions{RowsPerPart: 1<<63 - 1, PlainColumns: []string{"id"}, NoStatsColumns: []string{"grade"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,13 +232,16 @@ func TestPartWriterPlainColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for j, wantDict := range []bool{false, true, true} {
+	for j, want := range []struct{ dict, stats bool }{{false, true}, {true, false}, {true, true}} {
 		cc, err := r.MetaData().RowGroup(0).ColumnChunk(j)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cc.HasDictionaryPage() != wantDict {
-			t.Errorf("column %d: dictionary page %v, want %v", j, cc.HasDictionaryPage(), wantDict)
+		if cc.HasDictionaryPage() != want.dict {
+			t.Errorf("column %d: dictionary page %v, want %v", j, cc.HasDictionaryPage(), want.dict)
+		}
+		if set, _ := cc.StatsSet(); set != want.stats {
+			t.Errorf("column %d: statistics %v, want %v", j, set, want.stats)
 		}
 	}
 	tbl, err := ReadTable(ctx, storage.NewStores(storage.Options{}), "t", loc.String(), ReadOptions{})

@@ -54,24 +54,44 @@ func scoredRecords(t *testing.T, rows int) (*score.RecordBuilder, []arrow.Record
 	return rb, recs
 }
 
-func writePart(t *testing.T, ctx context.Context, path string, recs []arrow.Record) (ingest.FileInfo, error) {
+// partRowGroupRows is the row-group size of the parts the tests write.
+const partRowGroupRows = 3000
+
+// newPartWriter starts a scored part under the prefix dir with score.PartOptions.
+func newPartWriter(t *testing.T, ctx context.Context, dir string) *ingest.PartWriter {
 	t.Helper()
-	loc := storage.MustParse(path)
-	w, err := score.NewPartWriter(ctx, storage.Local{}, loc, nil)
+	opts := score.PartOptions(nil)
+	opts.RowGroupRows = partRowGroupRows
+	w, err := ingest.NewPartWriter(ctx, storage.Local{}, storage.MustParse(dir+"/"), schemas.ScoredSchema(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// writePart writes recs as the scored part dir/part-00000.parquet.
+func writePart(t *testing.T, ctx context.Context, dir string, recs []arrow.Record) (ingest.FileInfo, error) {
+	t.Helper()
+	w := newPartWriter(t, ctx, dir)
 	for _, r := range recs {
 		if err := w.Write(r); err != nil {
 			return ingest.FileInfo{}, err
 		}
 	}
-	return w.Close()
+	files, err := w.Close()
+	if err != nil {
+		return ingest.FileInfo{}, err
+	}
+	if len(files) != 1 {
+		t.Fatalf("%d parts, want 1", len(files))
+	}
+	return files[0], nil
 }
 
-// TestPartWriterRoundTrip writes scored records and reads the file back as any reader of the
-// scored table does (stages/ingest): the contract's schema, one row group per record, and
-// the rows of the records decoded; a second write gives the same bytes and checksum.
+// TestPartWriterRoundTrip writes scored records with score.PartOptions and reads the file
+// back as any reader of the scored table does (stages/ingest): the contract's schema, rows
+// regrouped into row groups of partRowGroupRows, the encodings PartOptions chooses, and the
+// rows of the records decoded; a second write gives the same bytes and checksum.
 func TestPartWriterRoundTrip(t *testing.T) {
 	rb, recs := scoredRecords(t, 3000)
 	defer rb.Release()
@@ -81,17 +101,17 @@ func TestPartWriterRoundTrip(t *testing.T) {
 		}
 	}()
 	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.parquet"), filepath.Join(dir, "b.parquet")
-	fa, err := writePart(t, context.Background(), a, recs)
+	fa, err := writePart(t, context.Background(), filepath.Join(dir, "a"), recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := writePart(t, context.Background(), b, recs)
+	fb, err := writePart(t, context.Background(), filepath.Join(dir, "b"), recs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := filepath.Join(dir, "a", "part-00000.parquet")
 	ba, _ := os.ReadFile(a)
-	bb, _ := os.ReadFile(b)
+	bb, _ := os.ReadFile(filepath.Join(dir, "b", "part-00000.parquet"))
 	if !bytes.Equal(ba, bb) || fa.SHA256 != fb.SHA256 || fa.Size != int64(len(ba)) || fa.Rows != 6003 {
 		t.Errorf("two writes differ or are misdescribed: %+v %+v (%d bytes)", fa, fb, len(ba))
 	}
@@ -100,18 +120,25 @@ func TestPartWriterRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pf.NumRowGroups() != len(recs) {
-		t.Errorf("%d row groups, want %d", pf.NumRowGroups(), len(recs))
+	// 6,003 rows: 3,000 + 3,000 (the 3 rows of the second record and 2,997 of the third) + 3.
+	if pf.NumRowGroups() != 3 || pf.MetaData().RowGroup(2).NumRows() != 3 {
+		t.Errorf("%d row groups, want 3 (the last of 3 rows)", pf.NumRowGroups())
 	}
-	// Plain pages for the columns of distinct values, dictionary pages for the codes.
-	rg := pf.MetaData().RowGroup(0)
-	for _, tc := range []struct {
-		col  int
-		dict bool
-	}{{0, false}, {3, false}, {2, true}, {4, true}, {8, true}, {14, true}} {
-		cc, _ := rg.ColumnChunk(tc.col)
-		if cc.HasDictionaryPage() != tc.dict {
-			t.Errorf("column %d: dictionary page %v, want %v", tc.col, cc.HasDictionaryPage(), tc.dict)
+	// Plain pages for the columns of distinct values, dictionary pages for the others;
+	// statistics for all but the code columns.
+	for g := range pf.NumRowGroups() {
+		rg := pf.MetaData().RowGroup(g)
+		for _, tc := range []struct {
+			col         int
+			dict, stats bool
+		}{{0, false, true}, {3, false, true}, {1, true, true}, {2, true, true}, {4, true, false}, {8, true, false}, {14, true, false}} {
+			cc, _ := rg.ColumnChunk(tc.col)
+			if cc.HasDictionaryPage() != tc.dict {
+				t.Errorf("row group %d, column %d: dictionary page %v, want %v", g, tc.col, cc.HasDictionaryPage(), tc.dict)
+			}
+			if set, _ := cc.StatsSet(); set != tc.stats {
+				t.Errorf("row group %d, column %d: statistics %v, want %v", g, tc.col, set, tc.stats)
+			}
 		}
 	}
 	pf.Close()
@@ -156,22 +183,14 @@ func TestPartWriterNothingVisible(t *testing.T) {
 	}()
 	dir := t.TempDir()
 
-	aborted := filepath.Join(dir, "aborted.parquet")
-	w, err := score.NewPartWriter(context.Background(), storage.Local{}, storage.MustParse(aborted), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newPartWriter(t, context.Background(), filepath.Join(dir, "aborted"))
 	if err := w.Write(recs[0]); err != nil {
 		t.Fatal(err)
 	}
 	w.Abort()
 
-	cancelled := filepath.Join(dir, "cancelled.parquet")
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err = score.NewPartWriter(ctx, storage.Local{}, storage.MustParse(cancelled), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = newPartWriter(t, ctx, filepath.Join(dir, "cancelled"))
 	if err := w.Write(recs[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +202,7 @@ func TestPartWriterNothingVisible(t *testing.T) {
 		t.Error("close after a failed write: no error")
 	}
 
-	wrong := filepath.Join(dir, "wrong.parquet")
+	wrong := filepath.Join(dir, "wrong")
 	short := recs[0].NewSlice(0, 10)
 	defer short.Release()
 	narrow := array.NewRecord(arrow.NewSchema(short.Schema().Fields()[:3], nil), short.Columns()[:3], 10)
@@ -192,17 +211,18 @@ func TestPartWriterNothingVisible(t *testing.T) {
 		t.Error("a record of 3 columns: no error")
 	}
 
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		t.Errorf("left behind: %s", e.Name())
-	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left behind: %s", path)
+		}
+		return nil
+	})
 
-	empty := filepath.Join(dir, "empty.parquet")
-	f, err := writePart(t, context.Background(), empty, nil)
+	f, err := writePart(t, context.Background(), filepath.Join(dir, "empty"), nil)
 	if err != nil || f.Rows != 0 {
 		t.Fatalf("empty part: %+v, %v", f, err)
 	}
-	tbl, err := ingest.ReadTable(context.Background(), storage.NewStores(storage.Options{}), "scored", empty, ingest.ReadOptions{})
+	tbl, err := ingest.ReadTable(context.Background(), storage.NewStores(storage.Options{}), "scored", f.Location, ingest.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

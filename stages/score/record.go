@@ -6,9 +6,9 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/bitutil"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"lendscore/schemas"
+	"lendscore/stages/score/arrays"
 )
 
 // RecordBuilder builds the scored table (schemas.ScoredSchema) of a score run batch by
@@ -49,14 +49,11 @@ func NewRecordBuilder(s *Scorer, asOf arrow.Date32, model, version, runID string
 	for _, ch := range s.sc.Characteristics {
 		reasons = append(reasons, ch.ReasonCode)
 	}
-	r.gradeDict, r.gradeCode = dictionaryOf(grades, false)
-	r.tierDict, _ = dictionaryOf(TierNames[:], false)
-	r.reasonDict, r.reasonCode = dictionaryOf(reasons, true)
+	r.gradeDict, r.gradeCode = arrays.Dictionary(grades, false)
+	r.tierDict, _ = arrays.Dictionary(TierNames[:], false)
+	r.reasonDict, r.reasonCode = arrays.Dictionary(reasons, true)
 	return r
 }
-
-// codeType is the type of the code columns of built records.
-var codeType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 
 // codeColumns are the positions of the code columns.
 var codeColumns = []int{colGrade, colTier, colReason1, colReason2, colReason3, colModel, colVersion, colRunID}
@@ -65,36 +62,9 @@ var codeColumns = []int{colGrade, colTier, colReason1, colReason2, colReason3, c
 func encodedSchema() *arrow.Schema {
 	fields := schemas.ScoredSchema().Fields()
 	for _, i := range codeColumns {
-		fields[i].Type = codeType
+		fields[i].Type = arrays.CodeType
 	}
 	return arrow.NewSchema(fields, nil)
-}
-
-// dictionaryOf returns the distinct texts among texts, in order of first appearance, as a
-// string column, and the position of each text in it. With emptyIsNull an empty text has no
-// position (-1): a row coded by it is null.
-func dictionaryOf(texts []string, emptyIsNull bool) (arrow.Array, []int16) {
-	var (
-		data    []byte
-		offsets = []int32{0}
-		seen    = map[string]int16{}
-		pos     = make([]int16, len(texts))
-	)
-	for i, t := range texts {
-		if t == "" && emptyIsNull {
-			pos[i] = -1
-			continue
-		}
-		k, ok := seen[t]
-		if !ok {
-			k = int16(len(seen))
-			seen[t] = k
-			data = append(data, t...)
-			offsets = append(offsets, int32(len(data)))
-		}
-		pos[i] = k
-	}
-	return stringArray(len(seen), data, offsets, nil, 0), pos
 }
 
 // Schema is the schema of the records built.
@@ -138,7 +108,7 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 		return k
 	}
 	cols := make([]arrow.Array, numScoredCols)
-	cols[colID] = stringArray(n, idData, idOffsets, nil, 0)
+	cols[colID] = arrays.Strings(n, idData, idOffsets, nil, 0)
 
 	scores := make([]int32, n)
 	pds := make([]float64, n)
@@ -146,10 +116,8 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 		i := row(k)
 		scores[k], pds[k] = b.Score[i], b.PD[i]
 	}
-	cols[colScore] = fromData(array.NewData(arrow.PrimitiveTypes.Int32, n,
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(scores))}, nil, 0, 0))
-	cols[colPD] = fromData(array.NewData(arrow.PrimitiveTypes.Float64, n,
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(pds))}, nil, 0, 0))
+	cols[colScore] = arrays.Primitive(arrow.PrimitiveTypes.Int32, n, arrow.Int32Traits.CastToBytes(scores))
+	cols[colPD] = arrays.Primitive(arrow.PrimitiveTypes.Float64, n, arrow.Float64Traits.CastToBytes(pds))
 
 	grade := make([]int16, n)
 	tier := make([]int16, n)
@@ -158,8 +126,8 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 		grade[k] = r.gradeCode[b.Grade[i]]
 		tier[k] = int16(b.Tier[i])
 	}
-	cols[colGrade] = dictionaryArray(r.gradeDict, grade, nil, 0)
-	cols[colTier] = dictionaryArray(r.tierDict, tier, nil, 0)
+	cols[colGrade] = arrays.Codes(r.gradeDict, grade, nil, 0)
+	cols[colTier] = arrays.Codes(r.tierDict, tier, nil, 0)
 	for q := 0; q < 3; q++ {
 		reason := b.Reason[q]
 		idx := make([]int16, n)
@@ -177,7 +145,7 @@ func (r *RecordBuilder) Build(idData []byte, idOffsets []int32, b *Batch, keep [
 			idx[k] = c
 			bitutil.SetBit(valid, k)
 		}
-		cols[colReason1+q] = dictionaryArray(r.reasonDict, idx, valid, nulls)
+		cols[colReason1+q] = arrays.Codes(r.reasonDict, idx, valid, nulls)
 	}
 	r.constants(n, cols)
 	rec := array.NewRecord(r.schema, cols, int64(n))
@@ -202,16 +170,15 @@ func (r *RecordBuilder) constants(n int, cols []arrow.Array) {
 			days[i] = r.asOf
 		}
 		r.consts = map[int]arrow.Array{
-			colAsOf: fromData(array.NewData(arrow.FixedWidthTypes.Date32, n,
-				[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(days))}, nil, 0, 0)),
-			colSegment:     nullArray(arrow.PrimitiveTypes.Int32, n),
-			colSegmentName: nullArray(arrow.BinaryTypes.String, n),
-			colWarnings:    emptyLists(n),
-			colModel:       repeated(n, r.model),
-			colVersion:     repeated(n, r.version),
-			colRunID:       repeated(n, r.runID),
-			colServiceTier: nullArray(arrow.BinaryTypes.String, n),
-			colLifecycle:   nullArray(arrow.BinaryTypes.String, n),
+			colAsOf:        arrays.Primitive(arrow.FixedWidthTypes.Date32, n, arrow.Date32Traits.CastToBytes(days)),
+			colSegment:     arrays.Nulls(arrow.PrimitiveTypes.Int32, n),
+			colSegmentName: arrays.Nulls(arrow.BinaryTypes.String, n),
+			colWarnings:    arrays.EmptyLists(schemas.ScoredSchema().Field(colWarnings).Type.(*arrow.ListType), n),
+			colModel:       arrays.Repeated(r.model, n),
+			colVersion:     arrays.Repeated(r.version, n),
+			colRunID:       arrays.Repeated(r.runID, n),
+			colServiceTier: arrays.Nulls(arrow.BinaryTypes.String, n),
+			colLifecycle:   arrays.Nulls(arrow.BinaryTypes.String, n),
 		}
 	}
 	for i, c := range r.consts {
@@ -238,56 +205,4 @@ func (r *RecordBuilder) Release() {
 		}
 	}
 	r.gradeDict, r.tierDict, r.reasonDict = nil, nil, nil
-}
-
-func stringArray(n int, data []byte, offsets []int32, valid []byte, nulls int) arrow.Array {
-	var vb *memory.Buffer
-	if valid != nil {
-		vb = memory.NewBufferBytes(valid)
-	}
-	return fromData(array.NewData(arrow.BinaryTypes.String, n,
-		[]*memory.Buffer{vb, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}, nil, nulls, 0))
-}
-
-// repeated is a code column holding s in each of n rows.
-func repeated(n int, s string) arrow.Array {
-	dict, _ := dictionaryOf([]string{s}, false)
-	defer dict.Release()
-	return dictionaryArray(dict, make([]int16, n), nil, 0)
-}
-
-// dictionaryArray is a code column of indices into dict (valid: nil when no row is null).
-func dictionaryArray(dict arrow.Array, indices []int16, valid []byte, nulls int) arrow.Array {
-	var vb *memory.Buffer
-	if valid != nil {
-		vb = memory.NewBufferBytes(valid)
-	}
-	d := array.NewData(codeType, len(indices), []*memory.Buffer{vb, memory.NewBufferBytes(arrow.Int16Traits.CastToBytes(indices))}, nil, nulls, 0)
-	d.SetDictionary(dict.Data().(*array.Data))
-	return fromData(d)
-}
-
-// nullArray is a column of type t (int32 or string) with n nulls.
-func nullArray(t arrow.DataType, n int) arrow.Array {
-	valid := memory.NewBufferBytes(make([]byte, bitutil.BytesForBits(int64(n))))
-	if t.ID() == arrow.STRING {
-		return fromData(array.NewData(t, n,
-			[]*memory.Buffer{valid, memory.NewBufferBytes(make([]byte, 4*(n+1))), memory.NewBufferBytes(nil)}, nil, n, 0))
-	}
-	return fromData(array.NewData(t, n, []*memory.Buffer{valid, memory.NewBufferBytes(make([]byte, 4*n))}, nil, n, 0))
-}
-
-// emptyLists is a list<string> column of n empty (not null) lists.
-func emptyLists(n int) arrow.Array {
-	lt := schemas.ScoredSchema().Field(colWarnings).Type.(*arrow.ListType)
-	child := array.NewData(lt.Elem(), 0, []*memory.Buffer{nil, memory.NewBufferBytes(make([]byte, 4)), memory.NewBufferBytes(nil)}, nil, 0, 0)
-	defer child.Release()
-	return fromData(array.NewData(lt, n, []*memory.Buffer{nil, memory.NewBufferBytes(make([]byte, 4*(n+1)))},
-		[]arrow.ArrayData{child}, 0, 0))
-}
-
-// fromData makes the array of d and drops the caller's reference to d.
-func fromData(d arrow.ArrayData) arrow.Array {
-	defer d.Release()
-	return array.MakeFromData(d)
 }

@@ -133,13 +133,26 @@ const largeTableRows = 100_000
 // variable's values by bin indices; selection, the regression (one pass over the bin
 // indices per Newton step), scoring and the scored table all work from them.
 func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
-	if os.Getenv("GOGC") == "" {
-		// A train run holds its table (then its bin indices, then the validation samples)
-		// in memory, while reading and writing make garbage at a high rate: with the default
-		// GOGC of 100 the heap grows to twice what is live between collections. The large
-		// arrays hold no pointers, so collecting more often costs little.
-		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+	// A train run holds its table (then its bin indices, then the validation samples) in
+	// memory, while reading and writing make garbage at a high rate: with the default GOGC
+	// of 100 the heap grows to twice what is live between collections. Once the table is
+	// large (and unless the environment sets GOGC) the run collects at trainGCPercent; the
+	// large arrays hold no pointers, so collecting more often costs little. A small table
+	// keeps the default: below a few MB of heap a low GOGC only multiplies collections.
+	var (
+		lowered bool
+		prevGC  int
+	)
+	lowerGC := func() {
+		if !lowered && os.Getenv("GOGC") == "" {
+			prevGC, lowered = debug.SetGCPercent(trainGCPercent), true
+		}
 	}
+	defer func() {
+		if lowered {
+			debug.SetGCPercent(prevGC)
+		}
+	}()
 	run, err := startRun(ctx, spec, env)
 	if err != nil {
 		return nil, err
@@ -183,6 +196,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 	var (
 		b          *train.Builder
 		candidates []string
+		rowsRead   int64
 	)
 	add := func(ctx context.Context, batch ingest.Batch) error {
 		if b == nil {
@@ -195,6 +209,9 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 			}
 			rules.Candidates = candidates
 			b = train.NewBuilder(rules)
+		}
+		if rowsRead += batch.Record.NumRows(); rowsRead >= largeTableRows {
+			lowerGC()
 		}
 		return b.Add(ctx, batch)
 	}
@@ -326,7 +343,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 
 	var mt Metrics
 	err = run.Stage(ctx, "validate", func(ctx context.Context) error {
-		if os.Getenv("GOGC") == "" {
+		if os.Getenv("GOGC") == "" && counts.Used >= largeTableRows {
 			defer debug.SetGCPercent(debug.SetGCPercent(validateGCPercent))
 		}
 		rows := RowSummary{Input: counts.Input, Used: counts.Used, Quarantined: counts.Quarantined, ByReason: counts.ByReason}

@@ -83,8 +83,9 @@ type scratch struct {
 // scratches returns a scratch per worker for chunks of p values a row.
 func scratches(n, p int) []scratch {
 	s := make([]scratch, Workers(n, chunkRows))
+	rows := min(n, chunkRows)
 	for w := range s {
-		s[w] = scratch{x: make([]float64, chunkRows*p), codes: make([]uint32, chunkRows)}
+		s[w] = scratch{x: make([]float64, rows*p), codes: make([]uint32, rows)}
 	}
 	return s
 }

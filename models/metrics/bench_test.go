@@ -62,3 +62,37 @@ func BenchmarkGains(b *testing.B) {
 		}
 	}
 }
+
+// pointsSample is benchRows scorecard points (integers 300–850, higher is
+// better) with their labels: the scores validation usually ranks.
+func pointsSample() ([]float64, []int8) {
+	s, y := randomSample(benchRows, 99, 1e6)
+	for i, v := range s {
+		s[i] = math.Round(575 - 60*v)
+	}
+	return s, y
+}
+
+// BenchmarkAUCPoints ranks integer points by counting.
+func BenchmarkAUCPoints(b *testing.B) {
+	s, y := pointsSample()
+	for b.Loop() {
+		if _, err := metrics.AUC(s, y, metrics.HigherGood); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDeLongTestPoints compares two integer scores, ranked by counting.
+func BenchmarkDeLongTestPoints(b *testing.B) {
+	s, y := pointsSample()
+	s2 := make([]float64, len(s))
+	for i, v := range s {
+		s2[i] = v + float64(i%7)
+	}
+	for b.Loop() {
+		if _, err := metrics.DeLongTest(s, s2, y, metrics.HigherGood); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

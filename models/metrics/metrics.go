@@ -15,9 +15,10 @@
 // other than 0/1 give ErrInput; a sample without both classes gives
 // ErrClasses. No function returns NaN silently.
 //
-// Scores are sorted once per call (a radix sort, O(n)); everything else is
-// computed from the distinct scores with their counts of bads and goods, so
-// the functions run in O(n) plus O(distinct scores).
+// Scores are ranked once per call: integer scores of a modest range
+// (scorecard points) by counting, others by a radix sort, both O(n);
+// everything else is computed from the distinct scores with their counts of
+// bads and goods, so the functions run in O(n) plus O(distinct scores).
 package metrics
 
 import (
@@ -188,6 +189,11 @@ type ranking struct {
 	nBad   int
 	nGood  int
 	higher Higher
+	// counted says the scores were ranked by counting: they are integers
+	// among lo, lo+1, …, lo+span.
+	counted bool
+	lo      float64
+	span    int
 }
 
 // riskKey returns the key ordering v by increasing risk.
@@ -211,7 +217,9 @@ func newRanking(score []float64, y []int8, higher Higher) (*ranking, error) {
 	return r, nil
 }
 
-// rankScores is newRanking without the demand for both classes.
+// rankScores is newRanking without the demand for both classes. Scores that
+// are all integers within a modest range (scorecard points, bureau scores)
+// are ranked by counting; others are sorted. Both give the same ranking.
 func rankScores(score []float64, y []int8, higher Higher) (*ranking, error) {
 	if higher != HigherBad && higher != HigherGood {
 		return nil, fmt.Errorf("%w: %v", ErrInput, higher)
@@ -220,13 +228,111 @@ func rankScores(score []float64, y []int8, higher Higher) (*ranking, error) {
 	if err != nil {
 		return nil, err
 	}
+	lo, span, countable, err := integerSpan(score)
+	if err != nil {
+		return nil, err
+	}
+	var r *ranking
+	if countable {
+		r = countScores(score, y, higher, nBad, lo, span)
+	} else {
+		r = sortScores(score, y, higher, nBad)
+	}
+	r.score = make([]float64, len(r.keys))
+	for g, k := range r.keys {
+		v := fromKey(k)
+		if higher == HigherGood {
+			v = -v
+		}
+		if v == 0 {
+			v = 0 // no −0 in reports
+		}
+		r.score[g] = v
+	}
+	return r, nil
+}
+
+// maxCountSpan bounds the range of integer scores ranked by counting: its
+// counts take 8 bytes a value of the range (32 MiB at most).
+const maxCountSpan = 1 << 22
+
+// integerSpan checks that every score is finite and says whether all are
+// integers whose range, span = max − min, is small enough to count them:
+// at most 4·n (so that the counts cost no more than the rows) and at most
+// maxCountSpan. lo is the smallest score.
+func integerSpan(score []float64) (lo float64, span int, countable bool, err error) {
+	integers := true
+	hi := math.Inf(-1)
+	lo = math.Inf(1)
+	for i, v := range score {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, 0, false, fmt.Errorf("%w: score %v at row %d", ErrInput, v, i)
+		}
+		lo, hi = min(lo, v), max(hi, v)
+		if v != math.Trunc(v) {
+			integers = false
+		}
+	}
+	if !integers || len(score) == 0 || len(score) > math.MaxInt32 {
+		return lo, 0, false, nil
+	}
+	// Integers beyond 2^53 are not all representable: count only below it,
+	// where hi − lo is exact.
+	if d := hi - lo; math.Abs(lo) <= 1<<53 && math.Abs(hi) <= 1<<53 && d <= maxCountSpan && d <= 4*float64(len(score)) {
+		return lo, int(d), true, nil
+	}
+	return lo, 0, false, nil
+}
+
+// countScores ranks integer scores lo, lo+1, …, lo+span by counting the
+// bads and goods at each value.
+func countScores(score []float64, y []int8, higher Higher, nBad int, lo float64, span int) *ranking {
+	bads := make([]int32, span+1)
+	goods := make([]int32, span+1)
+	for i, v := range score {
+		if y[i] == 1 {
+			bads[int(v-lo)]++
+		} else {
+			goods[int(v-lo)]++
+		}
+	}
+	distinct := 0
+	for v := range bads {
+		if bads[v] != 0 || goods[v] != 0 {
+			distinct++
+		}
+	}
+	r := &ranking{
+		nBad: nBad, nGood: len(score) - nBad, higher: higher,
+		keys:    make([]uint64, 0, distinct),
+		bads:    make([]int, 0, distinct),
+		goods:   make([]int, 0, distinct),
+		counted: true, lo: lo, span: span,
+	}
+	// Increasing risk: increasing scores when a higher score is riskier,
+	// decreasing ones otherwise.
+	for k := range bads {
+		v := k
+		if higher == HigherGood {
+			v = span - k
+		}
+		if bads[v] == 0 && goods[v] == 0 {
+			continue
+		}
+		r.keys = append(r.keys, riskKey(lo+float64(v), higher))
+		r.bads = append(r.bads, int(bads[v]))
+		r.goods = append(r.goods, int(goods[v]))
+	}
+	return r
+}
+
+// sortScores ranks scores by sorting their keys, bads and goods apart, and
+// merging them.
+func sortScores(score []float64, y []int8, higher Higher, nBad int) *ranking {
 	nGood := len(y) - nBad
 	badKeys := make([]uint64, 0, nBad)
 	goodKeys := make([]uint64, 0, nGood)
 	for i, v := range score {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%w: score %v at row %d", ErrInput, v, i)
-		}
 		if y[i] == 1 {
 			badKeys = append(badKeys, riskKey(v, higher))
 		} else {
@@ -264,18 +370,7 @@ func rankScores(score []float64, y []int8, higher Higher) (*ranking, error) {
 		r.bads = append(r.bads, b)
 		r.goods = append(r.goods, g)
 	}
-	r.score = make([]float64, len(r.keys))
-	for g, k := range r.keys {
-		v := fromKey(k)
-		if higher == HigherGood {
-			v = -v
-		}
-		if v == 0 {
-			v = 0 // no −0 in reports
-		}
-		r.score[g] = v
-	}
-	return r, nil
+	return r
 }
 
 // auc returns the Mann-Whitney AUC: the share of (bad, good) pairs in which
@@ -311,6 +406,9 @@ func (r *ranking) placements() (v10, v01 []float64) {
 // rowGroups returns, for each row of score (the scores r was built from),
 // the index of its distinct score in r.
 func (r *ranking) rowGroups(score []float64) []int32 {
+	if r.counted {
+		return r.countedRowGroups(score)
+	}
 	keys := make([]uint64, len(score))
 	rows := make([]uint32, len(score))
 	for i, v := range score {
@@ -325,6 +423,20 @@ func (r *ranking) rowGroups(score []float64) []int32 {
 			g++
 		}
 		groups[rows[i]] = g
+	}
+	return groups
+}
+
+// countedRowGroups is rowGroups for a ranking made by counting: each value of
+// the range looks its group up in a table.
+func (r *ranking) countedRowGroups(score []float64) []int32 {
+	group := make([]int32, r.span+1)
+	for g, v := range r.score {
+		group[int(v-r.lo)] = int32(g)
+	}
+	groups := make([]int32, len(score))
+	for i, v := range score {
+		groups[i] = group[int(v-r.lo)]
 	}
 	return groups
 }

@@ -108,19 +108,19 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 	var row int64
 	batches := 0
 	for g := range pf.NumRowGroups() {
-		recs, err := groups.wait(g)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return row, ctxErr
+		for {
+			out, err := groups.next(g)
+			if err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return row, ctxErr
+				}
+				return row, bad(fmt.Sprintf("data after row %d", row), err)
 			}
-			return row, bad(fmt.Sprintf("data after row %d", row), err)
-		}
-		for len(recs) > 0 {
-			out := recs[0]
-			recs = recs[1:]
-			groups.results[g].recs = recs
+			if out == nil {
+				break
+			}
 			batches++
-			err := ctx.Err()
+			err = ctx.Err()
 			if err == nil {
 				err = fn(Batch{Record: out, File: file, FirstRow: row})
 			}
@@ -150,22 +150,28 @@ func readParquet(ctx context.Context, r storage.Reader, file string, opts ReadOp
 }
 
 // groupDecoder decodes the row groups of a Parquet file on up to GOMAXPROCS goroutines, in
-// order, at most one row group per goroutine ahead of the reader that takes their batches
-// (wait, then consumed). Each row group is read by a record reader of its own, so batches
-// never straddle row groups, and the batches do not depend on the number of goroutines.
+// order: the reader takes group g's batches (next) while the groups after it decode, each
+// at most aheadBatches batches ahead, so memory is bounded by the cores and the batch size,
+// never by the size of a row group. Each row group is read by a record reader of its own, so
+// batches never straddle row groups, and the batches do not depend on the number of
+// goroutines.
 type groupDecoder struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	results []groupResult
-	slots   chan struct{} // a token per row group decoded or decoding and not yet consumed
+	slots   chan struct{} // a token per row group decoding or decoded and not yet consumed
 	wg      sync.WaitGroup
 }
 
-// groupResult is the outcome of one row group: its batches (compacted) or an error.
+// aheadBatches is how many decoded batches a row group holds for the reader: enough for the
+// groups after the one being read to decode in parallel with it when row groups are of a
+// typical size (up to about a million rows), few enough to bound memory when one is huge.
+const aheadBatches = 8
+
+// groupResult is one row group's batches (compacted), then its error.
 type groupResult struct {
-	done chan struct{} // closed when recs or err is set
-	recs []arrow.Record
-	err  error
+	recs chan arrow.Record // closed after the last batch
+	err  error             // set before recs is closed
 }
 
 func newGroupDecoder(ctx context.Context, fr *pqarrow.FileReader, groups int, schema *arrow.Schema, opts ReadOptions) *groupDecoder {
@@ -173,7 +179,7 @@ func newGroupDecoder(ctx context.Context, fr *pqarrow.FileReader, groups int, sc
 	d := &groupDecoder{results: make([]groupResult, groups), slots: make(chan struct{}, workers)}
 	d.ctx, d.cancel = context.WithCancel(ctx)
 	for g := range d.results {
-		d.results[g].done = make(chan struct{})
+		d.results[g].recs = make(chan arrow.Record, aheadBatches)
 	}
 	var next atomic.Int64
 	for range workers {
@@ -191,7 +197,7 @@ func newGroupDecoder(ctx context.Context, fr *pqarrow.FileReader, groups int, sc
 				}
 				r := &d.results[g]
 				r.err = guard(func() error { return d.decode(fr, g, schema, opts, r) })
-				close(r.done)
+				close(r.recs)
 			}
 		})
 	}
@@ -206,10 +212,13 @@ func (d *groupDecoder) decode(fr *pqarrow.FileReader, g int, schema *arrow.Schem
 	}
 	defer rr.Release()
 	for rr.Next() {
-		if err := d.ctx.Err(); err != nil {
-			return err
+		rec := compactRecord(schema, rr.Record(), opts.Allocator)
+		select {
+		case r.recs <- rec:
+		case <-d.ctx.Done():
+			rec.Release()
+			return d.ctx.Err()
 		}
-		r.recs = append(r.recs, compactRecord(schema, rr.Record(), opts.Allocator))
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return err
@@ -217,15 +226,18 @@ func (d *groupDecoder) decode(fr *pqarrow.FileReader, g int, schema *arrow.Schem
 	return nil
 }
 
-// wait returns the batches of row group g once it is decoded.
-func (d *groupDecoder) wait(g int) ([]arrow.Record, error) {
+// next returns the next batch of row group g, or nil and the group's error after its last.
+func (d *groupDecoder) next(g int) (arrow.Record, error) {
 	r := &d.results[g]
 	select {
-	case <-r.done:
+	case rec, ok := <-r.recs:
+		if ok {
+			return rec, nil
+		}
+		return nil, r.err
 	case <-d.ctx.Done():
 		return nil, d.ctx.Err()
 	}
-	return r.recs, r.err
 }
 
 // consumed frees the place of a row group whose batches were all taken.
@@ -236,10 +248,17 @@ func (d *groupDecoder) stop() {
 	d.cancel()
 	d.wg.Wait()
 	for g := range d.results {
-		for _, rec := range d.results[g].recs {
-			rec.Release()
+		for {
+			select {
+			case rec, ok := <-d.results[g].recs:
+				if ok {
+					rec.Release()
+					continue
+				}
+			default:
+			}
+			break
 		}
-		d.results[g].recs = nil
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -576,4 +577,68 @@ func TestParquetRowGroupsInParallel(t *testing.T) {
 			t.Errorf("%d cores: corrupt row group: err = %v", procs, err)
 		}
 	}
+}
+
+// TestParquetLargeRowGroupBounded reads a file of one row group of 60 batches: the batches
+// decoded ahead of the reader are bounded (aheadBatches), not the whole row group.
+func TestParquetLargeRowGroupBounded(t *testing.T) {
+	ctx := context.Background()
+	dir := storage.MustParse(t.TempDir() + "/")
+	const total, batch = 30_000, 500
+	files := writeParts(t, storage.Local{}, dir.MustJoin("t"), total, total, PartOptions{RowGroupRows: total})
+	data, err := storage.ReadAll(ctx, storage.Local{}, storage.MustParse(files[0].Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for procs := 1; procs <= 2; procs++ {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			var peak, one int
+			var batchBytes int64
+			var rows int64
+			err := ReadParquet(ctx, newMemReader(data), "t.parquet", ReadOptions{BatchSize: batch, Allocator: mem}, func(b Batch) error {
+				if one == 0 {
+					time.Sleep(50 * time.Millisecond) // let the decoder run ahead as far as it may
+				}
+				peak = max(peak, mem.CurrentAlloc())
+				if one == 0 {
+					one = mem.CurrentAlloc()
+					batchBytes = recordBytes(b.Record)
+				}
+				rows += b.Record.NumRows()
+				return nil
+			})
+			if err != nil || rows != total {
+				t.Fatalf("%d cores: %d rows, %v", procs, rows, err)
+			}
+			// The reader's own buffers (the column chunks, some 10 batches' worth here) come
+			// on top of the batches decoded ahead; a whole row group is 60 batches.
+			t.Logf("%d cores: peak %d bytes, %.1f batches", procs, peak, float64(peak)/float64(batchBytes))
+			if limit := int64(aheadBatches+20) * batchBytes; int64(peak) > limit {
+				t.Errorf("%d cores: peak allocation %d bytes, %.1f batches: the row group is not streamed", procs, peak, float64(peak)/float64(batchBytes))
+			}
+		}()
+	}
+}
+
+// recordBytes sums the buffer lengths of rec's columns.
+func recordBytes(rec arrow.Record) int64 {
+	var n int64
+	var add func(d arrow.ArrayData)
+	add = func(d arrow.ArrayData) {
+		for _, b := range d.Buffers() {
+			if b != nil {
+				n += int64(b.Len())
+			}
+		}
+		for _, c := range d.Children() {
+			add(c)
+		}
+	}
+	for _, c := range rec.Columns() {
+		add(c.Data())
+	}
+	return n
 }

@@ -58,6 +58,11 @@ type CSVOptions struct {
 	BatchSize int
 	// Allocator allocates the batches; default memory.DefaultAllocator.
 	Allocator memory.Allocator
+
+	// procs and rangeBytes override, for tests, the cores (runtime.GOMAXPROCS) and the
+	// range size (csvRangeBytes) of a parallel read.
+	procs      int
+	rangeBytes int
 }
 
 // DefaultNullValues returns the markers of missing values used when CSVOptions.NullValues
@@ -191,9 +196,10 @@ func kindOf(t arrow.DataType) (kind, bool) {
 type inference struct {
 	header []string
 	kinds  []kind
-	forced []bool // the kind comes from CSVOptions.Types
-	rows   int64  // rows seen
-	sample int    // rows the kinds rest on when they rest on a sample, else 0
+	forced []bool    // the kind comes from CSVOptions.Types
+	rows   int64     // rows seen
+	sample int       // rows the kinds rest on when they rest on a sample, else 0
+	index  *csvIndex // where the batches start, when the file was inferred in parallel
 }
 
 // nullSet matches the markers of missing values; grouping them by length makes a miss (the
@@ -292,35 +298,71 @@ func checkRecord(sc *scanner, file string, row int64, header []string) error {
 }
 
 // inferCSV reads the header and up to maxRows rows (all when maxRows < 0) and infers the
-// column kinds.
+// column kinds. A seekable input read whole is inferred on all cores (see inferParallel).
 func inferCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, nulls nullSet, maxRows int) (*inference, error) {
+	if maxRows < 0 {
+		if in, ok := parallelInput(r, opts); ok {
+			return inferParallel(ctx, in, file, opts, nulls)
+		}
+	}
 	sc := newScanner(r, opts.Delimiter)
 	header, kinds, forced, err := readHeader(sc, file, opts)
 	if err != nil {
 		return nil, err
 	}
 	inf := &inference{header: header, kinds: kinds, forced: forced}
+	inf.rows, err = inferRows(ctx, sc, file, header, forced, nulls, kinds, 0, maxRows, -1, nil)
+	if err != nil {
+		return nil, err
+	}
+	if maxRows >= 0 && inf.rows == int64(maxRows) {
+		inf.sample = maxRows
+	}
+	return inf, nil
+}
+
+// rowMark is where a scanner stands before a row: the offset of the unconsumed input and
+// the line it starts on.
+type rowMark struct {
+	off, line int64
+}
+
+// inferRows reads rows from sc, numbering them from rows+1, and joins the kinds of their
+// values into kinds (forced columns are left alone). It stops at the end of the input,
+// after maxRows rows in all when maxRows ≥ 0, or before a row when the scanner's offset has
+// reached stop when stop ≥ 0. marks, when not nil, receives where each row starts. It
+// returns the number of rows in all.
+func inferRows(ctx context.Context, sc *scanner, file string, header []string, forced []bool, nulls nullSet, kinds []kind, rows int64, maxRows int, stop int64, marks *[]rowMark) (int64, error) {
 	// open lists the columns whose kind can still change.
 	var open []int
 	for j := range header {
-		if !forced[j] {
+		if !forced[j] && kinds[j] != kindString {
 			open = append(open, j)
 		}
 	}
-	for maxRows < 0 || inf.rows < int64(maxRows) {
+	for maxRows < 0 || rows < int64(maxRows) {
+		if stop >= 0 && sc.offset() >= stop {
+			return rows, nil
+		}
+		if marks != nil {
+			*marks = append(*marks, rowMark{sc.offset(), sc.nextAt})
+		}
 		if err := sc.next(); err != nil {
 			if err == io.EOF {
-				return inf, nil
+				if marks != nil {
+					*marks = (*marks)[:len(*marks)-1]
+				}
+				return rows, nil
 			}
-			return nil, csvError(file, inf.rows+1, err)
+			return rows, csvError(file, rows+1, err)
 		}
-		inf.rows++
-		if err := checkRecord(sc, file, inf.rows, header); err != nil {
-			return nil, err
+		rows++
+		if err := checkRecord(sc, file, rows, header); err != nil {
+			return rows, err
 		}
-		if inf.rows%defaultBatchSize == 0 {
+		if rows%defaultBatchSize == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return rows, err
 			}
 		}
 		for o := 0; o < len(open); o++ {
@@ -338,8 +380,7 @@ func inferCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, nu
 			}
 		}
 	}
-	inf.sample = maxRows
-	return inf, nil
+	return rows, nil
 }
 
 // classify returns the narrowest kind of the non-missing value v, given the column's kind
@@ -582,6 +623,15 @@ func csvSchema(header []string, kinds []kind) *arrow.Schema {
 // parseCSV reads the file with the kinds of inf and calls fn with each batch; it returns the
 // number of data rows.
 func parseCSV(ctx context.Context, r io.Reader, file string, opts CSVOptions, nulls nullSet, inf *inference, fn func(Batch) error) (int64, error) {
+	if in, ok := parallelInput(r, opts); ok {
+		rows, done, err := parseParallel(ctx, in, file, opts, nulls, inf, fn)
+		if done {
+			if err == nil {
+				_, err = r.(io.Seeker).Seek(in.size, io.SeekStart)
+			}
+			return rows, err
+		}
+	}
 	sc := newScanner(r, opts.Delimiter)
 	header, _, _, err := readHeader(sc, file, opts)
 	if err != nil {

@@ -27,6 +27,7 @@ type scanner struct {
 	record  []byte // raw bytes of the current record
 	line    int64  // line on which the current record starts (1-based)
 	nextAt  int64  // line on which the unconsumed input starts
+	read    int64  // bytes read from r
 }
 
 const (
@@ -88,6 +89,10 @@ func (s *scanner) next() error {
 	}
 }
 
+// offset returns the position in r of the unconsumed input: where the next record (or the
+// blank lines before it) begins.
+func (s *scanner) offset() int64 { return s.read - int64(s.end-s.start) }
+
 // fill reads more input, moving the unconsumed bytes to the front of the buffer and
 // growing it when a record does not fit.
 func (s *scanner) fill() error {
@@ -106,6 +111,7 @@ func (s *scanner) fill() error {
 	}
 	n, err := s.r.Read(s.buf[s.end:])
 	s.end += n
+	s.read += int64(n)
 	if err == io.EOF {
 		s.eof = true
 		return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -208,7 +209,7 @@ func inferParallel(ctx context.Context, in csvInput, file string, opts CSVOption
 	if err != nil {
 		return nil, err
 	}
-	inf := &inference{header: head.header, kinds: head.kinds, forced: head.forced}
+	inf := &inference{header: head.header, kinds: slices.Clone(head.kinds), forced: head.forced}
 	idx := &csvIndex{file: file, base: in.base, size: in.size, batchSize: opts.BatchSize}
 	data := in.size - head.start.off
 	ranges := int((data + in.rangeBytes - 1) / in.rangeBytes)

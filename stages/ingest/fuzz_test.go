@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzReadCSV feeds arbitrary bytes to the CSV reader: it must never panic, every error
-// must name the file, and on success every batch has the table's one schema and no more rows
-// than the input has lines.
+// must name the file, on success every batch has the table's one schema and no more rows
+// than the input has lines, and reading on several cores in ranges of a few bytes gives the
+// batches and the error of one scanner.
 func FuzzReadCSV(f *testing.F) {
 	if b, err := os.ReadFile("../../testdata/ingest/applicants.csv"); err == nil {
 		f.Add(b)
@@ -29,6 +30,10 @@ func FuzzReadCSV(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := CSVOptions{BatchSize: 3}
+		if want, got := readCSVTrace(t, data, opts, 1, 0), readCSVTrace(t, data, opts, 3, 4); got != want {
+			t.Fatalf("read on 3 cores in ranges of 4 bytes:\n%s\nwant\n%s", got, want)
+		}
 		var rows int64
 		var first string
 		err := ReadCSV(context.Background(), bytes.NewReader(data), "fuzz.csv", CSVOptions{BatchSize: 7}, func(b Batch) error {

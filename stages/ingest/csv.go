@@ -95,7 +95,11 @@ func (o CSVOptions) withDefaults() CSVOptions {
 // ReadCSV reads the CSV file r (named file in errors and batches) and calls fn with each
 // batch of rows, in order. fn borrows the record: it is released when fn returns, so fn
 // must Retain it to keep it. A file without data rows yields one empty batch, so that its
-// schema is known. A seekable r is read twice (see CSVOptions), from its current offset.
+// schema is known. A seekable r is read twice (see CSVOptions), from its current offset;
+// when it also reads at offsets and knows its size (bytes.Reader, every storage.Reader),
+// both passes run on all cores (runtime.GOMAXPROCS), with the batches, types and errors of
+// one core: fn is still called from one goroutine at a time, in row order, and at most two
+// batches per core wait for it.
 //
 // Errors name the file, the line (1-based; the header is line 1) and the data row (1-based;
 // a row may span lines when a quoted field holds line breaks): a row with the wrong number

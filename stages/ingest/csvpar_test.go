@@ -158,3 +158,37 @@ func TestCSVParallelCancelled(t *testing.T) {
 		t.Errorf("after %d batches err = %v, want the callback's error after 1", n, err)
 	}
 }
+
+// TestReadTableCSVParallel checks that a table of several CSV files read on several cores
+// (local and S3) has the rows, batches and file checksums of one core: the first file's
+// batches come from the parallel index, the others' from the header-checked parse.
+func TestReadTableCSVParallel(t *testing.T) {
+	cases := parallelCases()
+	forEachRoot(t, func(t *testing.T, r testRoot) {
+		ctx := context.Background()
+		putText(t, r, "par/a.csv", cases["quoted"])
+		putText(t, r, "par/b.csv", "id,note,x\n"+strings.SplitN(cases["quoted"], "\n", 2)[1])
+		read := func(procs int) (string, []FileInfo) {
+			opts := ReadOptions{BatchSize: 70}
+			opts.CSV.procs, opts.CSV.rangeBytes = procs, 300
+			tbl, err := ReadTable(ctx, r.stores, "par", r.at("par/"), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tbl.Release()
+			var b strings.Builder
+			for _, bt := range tbl.Batches {
+				fmt.Fprintf(&b, "%s@%d:%d ", bt.File, bt.FirstRow, bt.Record.NumRows())
+			}
+			return b.String() + strings.Join(tableRows(tbl), "\n"), tbl.Files
+		}
+		want, wantFiles := read(1)
+		got, gotFiles := read(3)
+		if got != want {
+			t.Errorf("on 3 cores:\n%s\nwant\n%s", clip(got), clip(want))
+		}
+		if fmt.Sprint(gotFiles) != fmt.Sprint(wantFiles) || len(gotFiles) != 2 || gotFiles[0].Rows != 500 {
+			t.Errorf("files %+v, want %+v (500 rows each)", gotFiles, wantFiles)
+		}
+	})
+}

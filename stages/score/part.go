@@ -29,6 +29,7 @@ func PartOptions(mem memory.Allocator) ingest.PartOptions {
 	}
 	return ingest.PartOptions{
 		Compression:    "zstd",
+		Fast:           true,
 		Allocator:      mem,
 		PlainColumns:   []string{scored.Field(colID).Name, scored.Field(colPD).Name},
 		NoStatsColumns: noStats,

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -361,10 +363,13 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 				return err
 			}
 		}
-		if err := publishTrain(ctx, run, spec, res, mt); err != nil {
-			return err
-		}
-		return writeTrainCard(ctx, run, spec, target, res, mt, asOf)
+		// The card (charts, mostly) is drawn while the model files are written and synced.
+		var wg sync.WaitGroup
+		var cardErr error
+		wg.Go(func() { cardErr = writeTrainCard(ctx, run, spec, target, res, mt, asOf) })
+		err := publishTrain(ctx, run, spec, res, mt)
+		wg.Wait()
+		return errors.Join(err, cardErr)
 	})
 	if err != nil {
 		return nil, err

@@ -176,9 +176,34 @@ func (w *watcher) next(match func(fileEvent) bool, stop <-chan struct{}) (fileEv
 				return e, true
 			}
 		case <-stop:
-			return fileEvent{}, false
+			// The process is gone, but the watcher may not have read its last changes
+			// yet (select picks either ready case): look through them before giving up.
+			return w.drain(match)
 		}
 	}
+}
+
+// drain reads every change made so far (up to a marker file it creates, as settle does) and
+// returns the first that matches.
+func (w *watcher) drain(match func(fileEvent) bool) (fileEvent, bool) {
+	marker := filepath.Join(w.root, ".e2e-settle")
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		return fileEvent{}, false
+	}
+	defer os.Remove(marker)
+	var found *fileEvent
+	for e := range w.events {
+		if e.Op == "create" && e.Path == ".e2e-settle" {
+			break
+		}
+		if found == nil && match(e) {
+			found = &e
+		}
+	}
+	if found == nil {
+		return fileEvent{}, false
+	}
+	return *found, true
 }
 
 // settle waits until the watcher has read every change made so far: it creates a marker

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -369,7 +368,10 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		wg.Go(func() { cardErr = writeTrainCard(ctx, run, spec, target, res, mt, asOf) })
 		err := publishTrain(ctx, run, spec, res, mt)
 		wg.Wait()
-		return errors.Join(err, cardErr)
+		if err != nil { // one error, one line: the model files' first
+			return err
+		}
+		return cardErr
 	})
 	if err != nil {
 		return nil, err

@@ -158,6 +158,10 @@ func (w *watcher) scan(rel string) {
 		case strings.HasPrefix(e.Name(), ".lendscore-tmp-"):
 			w.emit(fileEvent{"create", p})
 		default:
+			// Written and committed before the watch was set (the watcher fell behind a
+			// busy machine): its writing is reported as well, after the fact, so that a
+			// kill point waiting for it is passed, late, rather than missed.
+			w.emit(fileEvent{"create", joinRel(rel, ".lendscore-tmp-"+e.Name()+"-scanned")})
 			w.emit(fileEvent{"commit", p})
 		}
 	}

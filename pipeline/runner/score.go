@@ -291,15 +291,7 @@ func (c *planChunk) name() string {
 func planTable(ctx context.Context, stores *storage.Stores, input string, csv ingest.CSVOptions, p placement) (*tablePlan, error) {
 	shard := p.shard
 	size := cmp.Or(p.chunkRows, chunkRows)
-	loc, err := storage.Parse(input)
-	if err != nil {
-		return nil, err
-	}
-	st, err := stores.For(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := storage.Resolve(ctx, st, loc, ".parquet", ".csv")
+	st, objs, err := ingest.ResolveTable(ctx, stores, input)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"lendscore/jobs"
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
+	"lendscore/stages/ingest"
 )
 
 // Shard is one share of a sharded run: shard Index of Count scores input file k (files sorted
@@ -154,15 +155,7 @@ func checkShardable(spec *jobs.Spec, sharded bool) error {
 // and the input files — and its run id: runID when given, else derived from the as_of and
 // the plan.
 func shardPlan(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID string) (string, string, error) {
-	loc, err := storage.Parse(spec.Inputs.Table)
-	if err != nil {
-		return "", "", fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
-	}
-	st, err := env.Stores.For(ctx, loc)
-	if err != nil {
-		return "", "", err
-	}
-	objs, err := storage.Resolve(ctx, st, loc, ".parquet", ".csv")
+	_, objs, err := ingest.ResolveTable(ctx, env.Stores, spec.Inputs.Table)
 	if err != nil {
 		return "", "", fmt.Errorf("table %s: %w", spec.Inputs.Table, err)
 	}

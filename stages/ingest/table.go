@@ -50,15 +50,7 @@ func ReadTable(ctx context.Context, stores *storage.Stores, name, input string, 
 func StreamTable(ctx context.Context, stores *storage.Stores, input string, opts ReadOptions, fn func(Batch) error) ([]FileInfo, error) {
 	opts = opts.withDefaults()
 	opts.CSV = opts.CSV.withDefaults()
-	loc, err := storage.Parse(input)
-	if err != nil {
-		return nil, err
-	}
-	st, err := stores.For(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := storage.Resolve(ctx, st, loc, ".parquet", ".csv")
+	st, objs, err := ResolveTable(ctx, stores, input)
 	if err != nil {
 		return nil, err
 	}
@@ -180,4 +172,23 @@ func schemaDiff(a, b *arrow.Schema) string {
 		}
 	}
 	return ""
+}
+
+// ResolveTable returns the store of a table's location input and the files of the table: the
+// file it names, every *.parquet and *.csv file below a prefix, or the files a glob matches
+// (storage.Resolve), sorted by key.
+func ResolveTable(ctx context.Context, stores *storage.Stores, input string) (storage.Store, []storage.Object, error) {
+	loc, err := storage.Parse(input)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := stores.For(ctx, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, err := storage.Resolve(ctx, st, loc, ".parquet", ".csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, objs, nil
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -552,8 +551,11 @@ func (b *cardBuilder) variables() (*section, error) {
 	}
 	close(next)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	// The first failure, not errors.Join's lines: the CLI shows one line.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	for i := range sc.Characteristics {
 		ch := &sc.Characteristics[i]

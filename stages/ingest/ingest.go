@@ -20,6 +20,8 @@ type Batch struct {
 	File string
 	// FirstRow is the 0-based row number, within File, of the batch's first row.
 	FirstRow int64
+	// FileIndex is the index of File among the table's files, in key order (StreamTable).
+	FileIndex int
 }
 
 // Table is an input table held in memory as a sequence of batches, all with one schema.

@@ -27,6 +27,10 @@ type ReadOptions struct {
 	Allocator memory.Allocator
 	// CSV configures CSV files; its BatchSize and Allocator default to the ones above.
 	CSV CSVOptions
+	// Only, when set, restricts StreamTable to the files k (0-based, in key order) for which
+	// it returns true: a shard's share of a table. The CSV column types are then inferred
+	// from those files alone.
+	Only func(k int) bool
 }
 
 func (o ReadOptions) withDefaults() ReadOptions {

@@ -72,6 +72,7 @@ func StreamTable(ctx context.Context, stores *storage.Stores, input string, opts
 	for i, o := range objs {
 		files[i] = tableFile{name: o.Location.String(), csv: strings.HasSuffix(strings.ToLower(o.Location.Key), ".csv")}
 	}
+	mine := func(i int) bool { return opts.Only == nil || opts.Only(i) }
 
 	// Pass 1 over the CSV files: the column types of the whole table.
 	nulls := newNullSet(opts.CSV.NullValues)
@@ -81,7 +82,7 @@ func StreamTable(ctx context.Context, stores *storage.Stores, input string, opts
 	)
 	for i := range files {
 		f := &files[i]
-		if !f.csv {
+		if !f.csv || !mine(i) {
 			continue
 		}
 		if f.r, err = st.Open(ctx, storage.MustParse(f.name)); err != nil {
@@ -126,19 +127,26 @@ func StreamTable(ctx context.Context, stores *storage.Stores, input string, opts
 		return fn(b)
 	}
 	for i := range files {
+		if !mine(i) {
+			continue
+		}
 		f := &files[i]
+		index := func(b Batch) error {
+			b.FileIndex = i
+			return checked(b)
+		}
 		var rows int64
 		if f.csv {
 			if _, err := f.src.Seek(0, io.SeekStart); err != nil {
 				return nil, fmt.Errorf("read %s: rewind: %w", f.name, err)
 			}
-			rows, err = parseCSV(ctx, f.src, f.name, opts.CSV, nulls, csvTypes, checked)
+			rows, err = parseCSV(ctx, f.src, f.name, opts.CSV, nulls, csvTypes, index)
 		} else {
 			if f.r, err = st.Open(ctx, storage.MustParse(f.name)); err != nil {
 				return nil, err
 			}
 			f.src = newSource(f.r)
-			rows, err = readParquet(ctx, f.src, f.name, opts, checked)
+			rows, err = readParquet(ctx, f.src, f.name, opts, index)
 		}
 		if err != nil {
 			return nil, err

@@ -158,7 +158,7 @@ func TestModeShare(t *testing.T) {
 			y[i] = int8(i % 3 / 2)
 		}
 		var bs binScratch
-		if got := bs.distribution(&col, rows, y).modeShare(len(rows)); got != want {
+		if got := modeShareOf(bs.distribution(&col, rows, y), len(rows)); got != want {
 			t.Errorf("mode share of %d values %v, want %v", len(x), got, want)
 		}
 	}
@@ -198,3 +198,6 @@ func BenchmarkDesignFit(b *testing.B) {
 		}
 	}
 }
+
+// modeShareOf is modeShare over a distribution.
+func modeShareOf(d *distribution, n int) float64 { return modeShare(d, d.missing, n) }

@@ -26,6 +26,12 @@ type distribution struct {
 func (s *binScratch) distribution(col *frame.NumericColumn, rows []int32, y []int8) *distribution {
 	d := &distribution{tally: map[float64][2]int{}}
 	s.rest, d.rest = col.Tally(rows, y, d.tally, s.rest, &d.missing)
+	d.finish()
+	return d
+}
+
+// finish sorts the values of wide chunks and the tallied values.
+func (d *distribution) finish() {
 	for c := range d.rest {
 		for i, v := range d.rest[c] {
 			d.rest[c][i] = v + 0 // −0 and 0 are one value
@@ -37,56 +43,96 @@ func (s *binScratch) distribution(col *frame.NumericColumn, rows []int32, y []in
 		d.keys = append(d.keys, v)
 	}
 	slices.Sort(d.keys)
-	return d
+}
+
+// valueCounts is the train sample of a numeric variable as distinct values with their goods
+// and bads, ascending: a distribution, or a keyHistogram when the values are too many.
+type valueCounts interface {
+	each(fn func(v float64, goods, bads int))
+}
+
+// cursor walks a distribution's distinct values, ascending.
+type cursor struct {
+	d         *distribution
+	k, r0, r1 int
+}
+
+// next returns the next distinct value and its goods and bads; ok is false at the end.
+func (c *cursor) next() (v float64, g, b int, ok bool) {
+	d := c.d
+	v = math.Inf(1)
+	if c.k < len(d.keys) {
+		v = d.keys[c.k]
+	}
+	if c.r0 < len(d.rest[0]) && d.rest[0][c.r0] < v {
+		v = d.rest[0][c.r0]
+	}
+	if c.r1 < len(d.rest[1]) && d.rest[1][c.r1] < v {
+		v = d.rest[1][c.r1]
+	}
+	if c.k < len(d.keys) && d.keys[c.k] == v {
+		t := d.tally[v]
+		g, b = t[0], t[1]
+		c.k++
+	}
+	for c.r0 < len(d.rest[0]) && d.rest[0][c.r0] == v {
+		g++
+		c.r0++
+	}
+	for c.r1 < len(d.rest[1]) && d.rest[1][c.r1] == v {
+		b++
+		c.r1++
+	}
+	return v, g, b, g+b > 0 // +Inf, the largest value, in none of them: the end
 }
 
 // each calls fn with every distinct value, ascending, and its goods and bads.
 func (d *distribution) each(fn func(v float64, goods, bads int)) {
-	k, r0, r1 := d.keys, d.rest[0], d.rest[1]
-	for len(k) > 0 || len(r0) > 0 || len(r1) > 0 {
-		v := math.Inf(1)
-		if len(k) > 0 {
-			v = k[0]
-		}
-		if len(r0) > 0 && r0[0] < v {
-			v = r0[0]
-		}
-		if len(r1) > 0 && r1[0] < v {
-			v = r1[0]
-		}
-		var g, b int
-		if len(k) > 0 && k[0] == v {
-			t := d.tally[k[0]]
-			g, b = t[0], t[1]
-			k = k[1:]
-		}
-		for len(r0) > 0 && r0[0] == v {
-			g++
-			r0 = r0[1:]
-		}
-		for len(r1) > 0 && r1[0] == v {
-			b++
-			r1 = r1[1:]
-		}
-		if g+b == 0 { // +Inf, the largest value, in none of them
+	c := cursor{d: d}
+	for {
+		v, g, b, ok := c.next()
+		if !ok {
 			return
 		}
 		fn(v, g, b)
 	}
 }
 
+// eachOfBoth calls fn with every distinct value of a and b, ascending, and its rows in both.
+func eachOfBoth(a, b *distribution) func(fn func(v float64, n int64)) {
+	return func(fn func(v float64, n int64)) {
+		ca, cb := cursor{d: a}, cursor{d: b}
+		va, ga, ba, oka := ca.next()
+		vb, gb, bb, okb := cb.next()
+		for oka || okb {
+			switch {
+			case oka && (!okb || va < vb):
+				fn(va, int64(ga+ba))
+				va, ga, ba, oka = ca.next()
+			case okb && (!oka || vb < va):
+				fn(vb, int64(gb+bb))
+				vb, gb, bb, okb = cb.next()
+			default:
+				fn(va, int64(ga+ba+gb+bb))
+				va, ga, ba, oka = ca.next()
+				vb, gb, bb, okb = cb.next()
+			}
+		}
+	}
+}
+
 // modeShare returns the share of the most frequent value among n rows, missing values
 // counted as one value.
-func (d *distribution) modeShare(n int) float64 {
-	best := d.missing[0] + d.missing[1]
+func modeShare(d valueCounts, missing [2]int, n int) float64 {
+	best := missing[0] + missing[1]
 	d.each(func(_ float64, g, b int) { best = max(best, g+b) })
 	return float64(best) / float64(n)
 }
 
-// quantileEdges is binning.QuantileEdges over the distribution: the values at ranks
+// quantileEdges is binning.QuantileEdges over the train values: the values at ranks
 // ⌊q·m/P⌋ (q = 1…P−1, P = min(cfg.PreBins, m)) of the m values that are not special, the
 // lowest value and repeats dropped.
-func (d *distribution) quantileEdges(cfg binning.Config) []float64 {
+func quantileEdges(d valueCounts, cfg binning.Config) []float64 {
 	m := 0
 	lowest := math.Inf(1)
 	d.each(func(v float64, g, b int) {
@@ -123,14 +169,14 @@ func (d *distribution) quantileEdges(cfg binning.Config) []float64 {
 	return edges
 }
 
-// counts is binning's step 2 over the distribution: goods and bads per pre-bin of edges,
+// countsOf is binning's step 2 over the train values: goods and bads per pre-bin of edges,
 // per special value and of the missing values.
-func (d *distribution) counts(edges, special []float64) (*binning.Counts, error) {
+func countsOf(d valueCounts, missing [2]int, edges, special []float64) (*binning.Counts, error) {
 	c, err := binning.NewNumericCounts(edges, special)
 	if err != nil {
 		return nil, err
 	}
-	c.MissingGoods, c.MissingBads = float64(d.missing[0]), float64(d.missing[1])
+	c.MissingGoods, c.MissingBads = float64(missing[0]), float64(missing[1])
 	e := 0
 	d.each(func(v float64, g, b int) {
 		if k := slices.Index(special, v); k >= 0 {
@@ -147,11 +193,11 @@ func (d *distribution) counts(edges, special []float64) (*binning.Counts, error)
 	return c, nil
 }
 
-// fitNumeric bins a numeric variable from its distribution as binning.FitNumeric (or, with
+// fitNumeric bins a numeric variable from the counts of its train values as binning.FitNumeric (or, with
 // breaks, binning.ManualNumeric) does from its values, with the same result.
-func (d *distribution) fitNumeric(name string, breaks []float64, manual bool, cfg binning.Config) (*binning.Variable, error) {
+func fitNumeric(d valueCounts, missing [2]int, name string, breaks []float64, manual bool, cfg binning.Config) (*binning.Variable, error) {
 	if manual {
-		c, err := d.counts(breaks, cfg.Special)
+		c, err := countsOf(d, missing, breaks, cfg.Special)
 		if err != nil {
 			return nil, fmt.Errorf("bin %s: %w", name, err)
 		}
@@ -160,7 +206,7 @@ func (d *distribution) fitNumeric(name string, breaks []float64, manual bool, cf
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bin %s: %w", name, err)
 	}
-	c, err := d.counts(d.quantileEdges(cfg), cfg.Special)
+	c, err := countsOf(d, missing, quantileEdges(d, cfg), cfg.Special)
 	if err != nil {
 		return nil, fmt.Errorf("bin %s: %w", name, err)
 	}

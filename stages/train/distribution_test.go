@@ -74,7 +74,7 @@ func TestDistributionMatchesBinning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := d.quantileEdges(cfg); !slices.Equal(got, wantEdges) {
+		if got := quantileEdges(d, cfg); !slices.Equal(got, wantEdges) {
 			t.Errorf("%s: edges %v, QuantileEdges %v", name, got, wantEdges)
 		}
 		same := func(what string, got *binning.Variable, gotErr error, want *binning.Variable, wantErr error) {
@@ -89,16 +89,16 @@ func TestDistributionMatchesBinning(t *testing.T) {
 				t.Errorf("%s %s:\n got %s\nwant %s", name, what, a, b)
 			}
 		}
-		got, gotErr := d.fitNumeric("v", nil, false, cfg)
+		got, gotErr := fitNumeric(d, d.missing, "v", nil, false, cfg)
 		want, wantErr := binning.FitNumeric("v", xs, y, nil, cfg)
 		same("fit", got, gotErr, want, wantErr)
 		if len(wantEdges) > 0 {
 			breaks := wantEdges[:1]
-			got, gotErr := d.fitNumeric("v", breaks, true, cfg)
+			got, gotErr := fitNumeric(d, d.missing, "v", breaks, true, cfg)
 			want, wantErr := binning.ManualNumeric("v", xs, y, nil, breaks, cfg)
 			same("manual", got, gotErr, want, wantErr)
 		}
-		got, gotErr = d.fitNumeric("v", []float64{3, 2}, true, cfg)
+		got, gotErr = fitNumeric(d, d.missing, "v", []float64{3, 2}, true, cfg)
 		want, wantErr = binning.ManualNumeric("v", xs, y, nil, []float64{3, 2}, cfg)
 		same("bad breaks", got, gotErr, want, wantErr)
 	}
@@ -125,9 +125,9 @@ func BenchmarkDistribution(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d := s.distribution(&col, rows, y)
-		if _, err := d.fitNumeric("x", nil, false, cfg); err != nil {
+		if _, err := fitNumeric(d, d.missing, "x", nil, false, cfg); err != nil {
 			b.Fatal(err)
 		}
-		d.modeShare(len(rows))
+		modeShare(d, d.missing, len(rows))
 	}
 }

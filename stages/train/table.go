@@ -32,6 +32,9 @@ type Rules struct {
 	Candidates []string
 	// Categorical names numeric columns that are binned as categories.
 	Categorical map[string]bool
+	// Shard says the table is one shard's share of a sharded run: rows that need a random
+	// sample keep train until the commit assigns them over the whole table (Assembler).
+	Shard bool
 }
 
 // Candidate is one candidate variable of a Table, held compactly: a numeric column as
@@ -41,6 +44,11 @@ type Candidate struct {
 	Kind frame.Kind
 	Num  *frame.NumericColumn
 	Cat  *frame.CategoricalColumn
+
+	// A numeric candidate of a table assembled from shards holds, instead of Num, its key
+	// set and each row's key: 0 missing, k+1 key k.
+	keys  *keySet
+	codes *frame.Codes
 }
 
 // Table is a modelling table after the row rules, held compactly for fitting and scoring:
@@ -66,7 +74,12 @@ type Table struct {
 	idNum   *frame.NumericColumn // numeric id column
 	idText  *frame.TextColumn    // text id column
 	asOf    []arrow.Date32
-	refused []int64 // input row numbers of the refused rows, ascending
+	refused []int64    // input row numbers of the refused rows, ascending
+	files   []PartFile // the used rows of each input file, in input order
+
+	// An assembled table's ids stay with the shards that sent them (Assembler).
+	idShards []*frame.TextColumn
+	idSegs   []idSegment
 }
 
 // Used returns the number of used rows.
@@ -80,6 +93,7 @@ func (t *Table) Release() {
 	t.Quarantine = nil
 	t.Bad, t.Sample, t.Candidates = nil, nil, nil
 	t.idNum, t.idText, t.asOf, t.refused = nil, nil, nil, nil
+	t.idShards, t.idSegs, t.files = nil, nil, nil
 }
 
 // HasAsOf reports whether the table keeps an observation date per row.
@@ -93,6 +107,8 @@ func (t *Table) AsOf(dst []arrow.Date32, start int) { copy(dst, t.asOf[start:]) 
 // column.
 func (t *Table) IDs(dst []string, start int) {
 	switch {
+	case t.idSegs != nil:
+		t.idsFromShards(dst, start)
 	case t.idText != nil:
 		t.idText.Strings(dst, start)
 	case t.idNum != nil:
@@ -431,6 +447,11 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 	b.lastText = strings.Clone(b.lastText)
 	b.row += int64(n)
 	b.t.Input = b.row
+	if f := b.t.files; len(f) > 0 && f[len(f)-1].Index == batch.FileIndex {
+		f[len(f)-1].Used += int64(n - refused)
+	} else {
+		b.t.files = append(b.t.files, PartFile{Index: batch.FileIndex, Used: int64(n - refused)})
+	}
 	return nil
 }
 
@@ -524,7 +545,7 @@ func (b *Builder) Table() (*Table, error) {
 		return nil, fmt.Errorf("the table has no columns")
 	}
 	t := b.t
-	if m := b.rules.Split.Method; m == "random" || m == "time" || m == "" {
+	if m := b.rules.Split.Method; !b.rules.Shard && (m == "random" || m == "time" || m == "") {
 		assignRandom(t.Bad, t.Sample, b.rules.Split)
 	}
 	return t, nil

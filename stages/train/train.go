@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -159,11 +158,14 @@ func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 		}
 	}
 	trainRows := make([]int32, 0, nTrain)
+	otherRows := make([]int32, 0, len(t.Sample)-nTrain)
 	yTrain := make([]int8, 0, nTrain)
 	for k, s := range t.Sample {
 		if s == 0 {
 			trainRows = append(trainRows, int32(k))
 			yTrain = append(yTrain, t.Bad[k])
+		} else {
+			otherRows = append(otherRows, int32(k))
 		}
 	}
 	nb := 0
@@ -174,7 +176,7 @@ func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("the train sample has %d rows and %d bads: the target needs both classes", len(yTrain), nb)
 	}
 	res := &Result{Binned: map[string]*binning.Variable{}}
-	reports, codes, err := binAll(ctx, t, trainRows, yTrain, opts, res)
+	reports, codes, err := binAll(ctx, t, trainRows, otherRows, yTrain, opts, res)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +307,7 @@ func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 // binAll bins every candidate on the train rows, in parallel, and returns the reports and
 // the bin index of every used row of each binned candidate; results do not depend on the
 // parallelism. Each candidate's values are released once it is binned.
-func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options, res *Result) ([]VariableReport, map[string]*frame.Codes, error) {
+func binAll(ctx context.Context, t *Table, rows, other []int32, y []int8, opts Options, res *Result) ([]VariableReport, map[string]*frame.Codes, error) {
 	n := len(t.Candidates)
 	reports := make([]VariableReport, n)
 	vars := make([]*binning.Variable, n)
@@ -324,8 +326,8 @@ func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options,
 			var s binScratch
 			for i := range next {
 				c := t.Candidates[i]
-				reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, y, opts, &s)
-				c.Num, c.Cat = nil, nil
+				reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, other, y, opts, &s)
+				c.Num, c.Cat, c.keys, c.codes = nil, nil, nil, nil
 			}
 		}()
 	}
@@ -356,17 +358,19 @@ func binAll(ctx context.Context, t *Table, rows []int32, y []int8, opts Options,
 
 // binScratch holds one binning worker's buffers, reused from variable to variable.
 type binScratch struct {
-	rest  []float64 // values of wide chunks, goods and bads
-	codes []uint32
-	goods []float64
-	bads  []float64
-	seen  []bool
+	rest      []float64 // values of wide chunks, goods and bads
+	restOther []float64 // values of wide chunks outside the train sample
+	zeros     []int8
+	codes     []uint32
+	goods     []float64
+	bads      []float64
+	seen      []bool
 }
 
 // decodeChunk is the number of rows decoded at a time.
 const decodeChunk = 1 << 14
 
-func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *binScratch) (VariableReport, *binning.Variable, *frame.Codes, error) {
+func binOne(c *Candidate, used int, rows, other []int32, y []int8, opts Options, s *binScratch) (VariableReport, *binning.Variable, *frame.Codes, error) {
 	r := VariableReport{Name: c.Name, Kind: c.Kind.String()}
 	n := len(rows)
 	missing := 0
@@ -374,24 +378,22 @@ func binOne(c *Candidate, used int, rows []int32, y []int8, opts Options, s *bin
 	var err error
 	manual, hasManual := opts.Manual[c.Name]
 	if c.Kind == frame.Numeric {
-		d := s.distribution(c.Num, rows, y)
-		missing = d.missing[0] + d.missing[1]
+		breaks, err := manualBreaks(c.Name, opts.Manual)
+		if err != nil {
+			return r, nil, nil, err
+		}
+		h, miss, err := s.trainValues(c, rows, other, y, breaks, opts.Binning.Special)
+		if err != nil {
+			return r, nil, nil, fmt.Errorf("bin %s: %w", c.Name, err)
+		}
+		missing = miss[0] + miss[1]
 		if missing == n {
 			r.SingleShare, r.MissingShare = 1, 1
 			r.DroppedBecause = "all values missing in the train sample"
 			return r, nil, nil, nil
 		}
-		var breaks []float64
-		if hasManual {
-			breaks = make([]float64, len(manual))
-			for k, t := range manual {
-				if breaks[k], err = strconv.ParseFloat(strings.TrimSpace(t), 64); err != nil {
-					return r, nil, nil, fmt.Errorf("binning.manual.%s: %q is not a number", c.Name, t)
-				}
-			}
-		}
-		v, err = d.fitNumeric(c.Name, breaks, hasManual, opts.Binning)
-		r.SingleShare = d.modeShare(n)
+		v, err = fitNumeric(h, miss, c.Name, breaks, hasManual, opts.Binning)
+		r.SingleShare = modeShare(h, miss, n)
 	} else {
 		var counts *binning.Counts
 		counts, missing, r.SingleShare = s.categoryCounts(c.Cat, rows, y)
@@ -496,6 +498,24 @@ func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *fram
 		return out
 	}
 	l := newNumericLookup(v)
+	if c.keys != nil { // the bin of a key is that of its smallest value
+		binOf := make([]uint32, len(c.keys.keys)+1)
+		binOf[0] = l.missing
+		for k, m := range c.keys.mins {
+			binOf[k+1] = l.bin(m)
+		}
+		codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
+		for start := 0; start < used; start += decodeChunk {
+			part := codes[:min(decodeChunk, used-start)]
+			c.codes.Decode(part, start)
+			for k, code := range part {
+				part[k] = binOf[code]
+			}
+			out.SetAll(start, part)
+		}
+		s.codes = codes
+		return out
+	}
 	codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
 	for start := 0; start < used; start += decodeChunk {
 		part := codes[:min(decodeChunk, used-start)]

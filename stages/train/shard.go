@@ -1,0 +1,601 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"lendscore/stages/frame"
+)
+
+// Sharded training. Each shard of a train run reads its share of the input files, applies
+// the row rules (Rules.Shard: random samples are left to the commit) and encodes the rows it
+// keeps as a Part: a summary (rows read, refused by reason, used per input file), a sketch
+// (per numeric candidate its key set over the shard's rows, per categorical one its
+// categories, each with its row count) and the rows themselves as compact codes (input
+// file, label, sample, id, and per candidate the index of the row's key or category). The
+// commit merges the sketches — key sets to the finest resolution the whole table allows,
+// categories to one dictionary — and an Assembler places every shard's rows at their
+// position in the whole table, as codes into the merged sketch; FitTable then bins from the
+// merged sketch and the train rows' codes, and fits as it would on one process's table.
+// The two give the same model: the key sets do not depend on how the rows were split
+// (keys.go), and the rows are in the same order.
+
+// PartFile counts the used rows of one input file of a shard.
+type PartFile struct {
+	// Index is the file's position among the table's files, in key order.
+	Index int   `json:"file"`
+	Used  int64 `json:"used_rows"`
+}
+
+// PartVariable describes one candidate of a Part.
+type PartVariable struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // numeric or categorical
+	// Shift is the resolution of a numeric candidate's key set: 0 for exact values, else
+	// the number of low bits of the sort key that a bucket drops.
+	Shift uint8 `json:"shift,omitempty"`
+	// Cuts are the values no bucket straddles: manual breaks and special values' bounds.
+	Cuts []float64 `json:"cuts,omitempty"`
+	// Keys is the number of keys (numeric) or categories (categorical) in the sketch.
+	Keys int `json:"keys"`
+}
+
+// PartSummary is what a shard reports of its rows and candidates.
+type PartSummary struct {
+	Input     int64            `json:"input_rows"`
+	Used      int64            `json:"used_rows"`
+	Refused   map[string]int64 `json:"refused_rows"`
+	Bads      int64            `json:"bads"`
+	Files     []PartFile       `json:"files"`
+	Variables []PartVariable   `json:"variables"`
+}
+
+// Part is a shard's table encoded for the commit.
+type Part struct {
+	Summary PartSummary
+	t       *Table
+}
+
+// SketchSchema is the schema of a Part's sketch: one row per key of a numeric candidate
+// (its smallest value) or per category of a categorical one, with its rows.
+var SketchSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "variable", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "value", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "category", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "rows", Type: arrow.PrimitiveTypes.Int64},
+}, nil)
+
+// Names of the fixed columns of a Part's rows; a column per candidate, named after it,
+// follows with the row's code.
+const (
+	RowFileColumn   = "_file"
+	RowBadColumn    = "_bad"
+	RowSampleColumn = "_sample"
+	RowIDColumn     = "_id"
+)
+
+// RowsSchema returns the schema of the rows of a part whose summary is s.
+func RowsSchema(s PartSummary) *arrow.Schema {
+	fields := []arrow.Field{
+		{Name: RowFileColumn, Type: arrow.PrimitiveTypes.Int32},
+		{Name: RowBadColumn, Type: arrow.PrimitiveTypes.Int8},
+		{Name: RowSampleColumn, Type: arrow.PrimitiveTypes.Uint8},
+		{Name: RowIDColumn, Type: arrow.BinaryTypes.String},
+	}
+	for _, v := range s.Variables {
+		fields = append(fields, arrow.Field{Name: v.Name, Type: arrow.PrimitiveTypes.Uint32})
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// cutsOf returns the cuts of every candidate: its manual breaks (numeric candidates) and
+// the special values' bounds.
+func cutsOf(name string, manual map[string][]string, special []float64) ([]float64, error) {
+	breaks, err := manualBreaks(name, manual)
+	if err != nil {
+		return nil, err
+	}
+	cuts, err := keyCuts(breaks, special)
+	if err != nil {
+		return nil, fmt.Errorf("candidate %s: %w", name, err)
+	}
+	return cuts, nil
+}
+
+// NewPart encodes a shard's table (built with Rules.Shard): every numeric candidate becomes
+// its key set over the used rows and each row's key, cut at the candidate's manual breaks
+// (manual) and at the special values. The table's rows are encoded in place: t is the part's
+// and must not be fitted.
+func NewPart(ctx context.Context, t *Table, manual map[string][]string, special []float64) (*Part, error) {
+	if t.idText == nil && t.idNum == nil {
+		return nil, fmt.Errorf("a sharded train run needs an id column: row numbers do not carry across shards")
+	}
+	p := &Part{t: t, Summary: PartSummary{Input: t.Input, Used: int64(t.Used()), Refused: t.Refused, Files: t.files}}
+	for _, y := range t.Bad {
+		p.Summary.Bads += int64(y)
+	}
+	n := t.Used()
+	all := make([]int32, n)
+	for k := range all {
+		all[k] = int32(k)
+	}
+	zeros := make([]int8, n)
+	errs := make([]error, len(t.Candidates))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(t.Candidates)) {
+		wg.Go(func() {
+			var s binScratch
+			for i := range next {
+				errs[i] = s.encode(t.Candidates[i], all, zeros, manual, special)
+			}
+		})
+	}
+	for i := range t.Candidates {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, c := range t.Candidates {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		v := PartVariable{Name: c.Name, Kind: c.Kind.String()}
+		if c.keys != nil {
+			v.Shift, v.Cuts, v.Keys = c.keys.shift, c.keys.cuts, len(c.keys.keys)
+		} else {
+			v.Keys = len(c.Cat.Dict) - 1
+		}
+		p.Summary.Variables = append(p.Summary.Variables, v)
+	}
+	return p, nil
+}
+
+// encode replaces a numeric candidate's values by its key set and each row's key.
+func (s *binScratch) encode(c *Candidate, all []int32, zeros []int8, manual map[string][]string, special []float64) error {
+	if c.Kind != frame.Numeric {
+		return nil
+	}
+	cuts, err := cutsOf(c.Name, manual, special)
+	if err != nil {
+		return err
+	}
+	d := s.distribution(c.Num, all, zeros)
+	ks := newKeySet(func(fn func(v float64, n int64)) {
+		d.each(func(v float64, g, b int) { fn(v, int64(g+b)) })
+	}, cuts)
+	n := len(all)
+	codes := frame.NewCodes(n, uint32(len(ks.keys)))
+	buf := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
+	for start := 0; start < n; start += decodeChunk {
+		part := buf[:min(decodeChunk, n-start)]
+		c.Num.Map(part, start, func(v float64) uint32 {
+			if v != v {
+				return 0
+			}
+			return uint32(ks.index(v) + 1)
+		})
+		codes.SetAll(start, part)
+	}
+	s.codes = buf
+	c.keys, c.codes, c.Num = ks, codes, nil
+	return nil
+}
+
+// Sketch returns the part's sketch (SketchSchema).
+func (p *Part) Sketch(mem memory.Allocator) arrow.Record {
+	b := array.NewRecordBuilder(mem, SketchSchema)
+	defer b.Release()
+	vb := b.Field(0).(*array.Int32Builder)
+	xb := b.Field(1).(*array.Float64Builder)
+	cb := b.Field(2).(*array.StringBuilder)
+	nb := b.Field(3).(*array.Int64Builder)
+	for i, c := range p.t.Candidates {
+		if c.keys != nil {
+			for k, m := range c.keys.mins {
+				vb.Append(int32(i))
+				xb.Append(m)
+				cb.AppendNull()
+				nb.Append(c.keys.counts[k])
+			}
+			continue
+		}
+		counts := make([]int64, len(c.Cat.Dict))
+		buf := make([]uint32, decodeChunk)
+		for start := 0; start < p.t.Used(); start += decodeChunk {
+			part := buf[:min(decodeChunk, p.t.Used()-start)]
+			c.Cat.Codes.Decode(part, start)
+			for _, code := range part {
+				counts[code]++
+			}
+		}
+		for code := 1; code < len(c.Cat.Dict); code++ {
+			vb.Append(int32(i))
+			xb.AppendNull()
+			cb.Append(c.Cat.Dict[code])
+			nb.Append(counts[code])
+		}
+	}
+	return b.NewRecord()
+}
+
+// Rows calls fn with the part's rows (RowsSchema), size rows at a time, in input order. fn
+// borrows each record.
+func (p *Part) Rows(mem memory.Allocator, size int, fn func(arrow.Record) error) error {
+	t := p.t
+	schema := RowsSchema(p.Summary)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	fileOf := make([]int32, 0, size)
+	ids := make([]string, size)
+	codes := make([]uint32, size)
+	file, left := 0, int64(0)
+	if len(t.files) > 0 {
+		left = t.files[0].Used
+	}
+	for start := 0; start < t.Used(); start += size {
+		m := min(size, t.Used()-start)
+		fileOf = fileOf[:0]
+		for range m {
+			for left == 0 {
+				file++
+				left = t.files[file].Used
+			}
+			fileOf = append(fileOf, int32(t.files[file].Index))
+			left--
+		}
+		b.Field(0).(*array.Int32Builder).AppendValues(fileOf, nil)
+		b.Field(1).(*array.Int8Builder).AppendValues(t.Bad[start:start+m], nil)
+		b.Field(2).(*array.Uint8Builder).AppendValues(t.Sample[start:start+m], nil)
+		t.IDs(ids[:m], start)
+		b.Field(3).(*array.StringBuilder).AppendValues(ids[:m], nil)
+		for j, c := range t.Candidates {
+			if c.codes != nil {
+				c.codes.Decode(codes[:m], start)
+			} else {
+				c.Cat.Codes.Decode(codes[:m], start)
+			}
+			b.Field(4+j).(*array.Uint32Builder).AppendValues(codes[:m], nil)
+		}
+		rec := b.NewRecord()
+		err := fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Release drops the part's rows and quarantine records.
+func (p *Part) Release() { p.t.Release() }
+
+// Quarantine returns the refused rows of the shard (see Table.Quarantine).
+func (p *Part) Quarantine() []arrow.Record { return p.t.Quarantine }
+
+// Assembler rebuilds the table of a sharded train run from the parts of its shards: the
+// merged sketch, and every shard's rows at their position in the whole table.
+type Assembler struct {
+	rules     Rules
+	t         *Table
+	shards    []PartSummary
+	starts    map[int]int64 // input file → position of its first used row
+	remaps    [][][]uint32  // [shard][candidate] shard code → merged code
+	ids       []*frame.TextColumn
+	idSegs    []idSegment
+	nextLocal []int // per shard, the rows added so far
+}
+
+// idSegment is a run of rows of the whole table whose ids one shard holds.
+type idSegment struct {
+	start, n int // in the whole table
+	shard    int
+	local    int // in the shard's ids
+}
+
+// NewAssembler merges the summaries and sketches of the shards of a run (in shard order)
+// for a table read with rules.
+func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*Assembler, error) {
+	if len(shards) == 0 || len(sketches) != len(shards) {
+		return nil, fmt.Errorf("%d shard summaries and %d sketches", len(shards), len(sketches))
+	}
+	a := &Assembler{rules: rules, shards: shards, t: &Table{Refused: map[string]int64{}}, starts: map[int]int64{}}
+	var files []PartFile
+	var used int64
+	for _, s := range shards {
+		a.t.Input += s.Input
+		used += s.Used
+		for r, n := range s.Refused {
+			a.t.Refused[r] += n
+		}
+		files = append(files, s.Files...)
+		a.ids = append(a.ids, &frame.TextColumn{})
+	}
+	a.nextLocal = make([]int, len(shards))
+	sort.Slice(files, func(i, j int) bool { return files[i].Index < files[j].Index })
+	var pos int64
+	for i, f := range files {
+		if i > 0 && files[i-1].Index == f.Index {
+			return nil, fmt.Errorf("input file %d was read by two shards", f.Index)
+		}
+		a.starts[f.Index] = pos
+		pos += f.Used
+	}
+	if pos != used {
+		return nil, fmt.Errorf("the shards' files hold %d used rows, their summaries %d", pos, used)
+	}
+	n := int(used)
+	a.t.Bad = make([]int8, n)
+	a.t.Sample = make([]uint8, n)
+
+	first := shards[0].Variables
+	if len(first) != len(rules.Candidates) {
+		return nil, fmt.Errorf("shard 0 has %d candidates, the job %d", len(first), len(rules.Candidates))
+	}
+	for si, s := range shards {
+		if len(s.Variables) != len(first) {
+			return nil, fmt.Errorf("shard %d has %d candidates, shard 0 %d", si, len(s.Variables), len(first))
+		}
+		for j, v := range s.Variables {
+			switch {
+			case v.Name != rules.Candidates[j]:
+				return nil, fmt.Errorf("shard %d: candidate %d is %s, want %s", si, j+1, v.Name, rules.Candidates[j])
+			case v.Kind != first[j].Kind:
+				return nil, fmt.Errorf("column %s: shard 0 read it as %s, shard %d as %s (CSV files are typed per shard: write the table as Parquet, or mark the column's missing values with inputs.csv.null_values)",
+					v.Name, first[j].Kind, si, v.Kind)
+			case !slices.Equal(v.Cuts, first[j].Cuts):
+				return nil, fmt.Errorf("candidate %s: shard %d cuts at %v, shard 0 at %v", v.Name, si, v.Cuts, first[j].Cuts)
+			}
+		}
+	}
+	sets := make([][]*keySet, len(first))   // [candidate][shard]
+	dicts := make([][][]string, len(first)) // [candidate][shard]
+	for j := range first {
+		sets[j] = make([]*keySet, len(shards))
+		dicts[j] = make([][]string, len(shards))
+		for si, s := range shards {
+			if first[j].Kind == frame.Numeric.String() {
+				sets[j][si] = &keySet{shift: s.Variables[j].Shift, cuts: s.Variables[j].Cuts}
+			} else {
+				dicts[j][si] = []string{""}
+			}
+		}
+	}
+	for si, rec := range sketches {
+		if !rec.Schema().Equal(SketchSchema) {
+			return nil, fmt.Errorf("shard %d: sketch schema %s", si, rec.Schema())
+		}
+		vs := rec.Column(0).(*array.Int32).Int32Values()
+		xs := rec.Column(1).(*array.Float64)
+		cs := rec.Column(2).(*array.String)
+		ns := rec.Column(3).(*array.Int64).Int64Values()
+		for r, j := range vs {
+			if j < 0 || int(j) >= len(first) {
+				return nil, fmt.Errorf("shard %d: sketch row %d names candidate %d of %d", si, r+1, j, len(first))
+			}
+			if ks := sets[j][si]; ks != nil {
+				v := xs.Value(r)
+				ks.keys = append(ks.keys, keyOf(v, ks.shift, ks.cuts))
+				ks.mins = append(ks.mins, v)
+				ks.counts = append(ks.counts, ns[r])
+			} else {
+				dicts[j][si] = append(dicts[j][si], cs.Value(r))
+			}
+		}
+	}
+	a.remaps = make([][][]uint32, len(shards))
+	for si := range shards {
+		a.remaps[si] = make([][]uint32, len(first))
+	}
+	for j, v := range first {
+		c := &Candidate{Name: v.Name}
+		if v.Kind == frame.Numeric.String() {
+			for si, ks := range sets[j] {
+				if len(ks.keys) != shards[si].Variables[j].Keys || !slices.IsSorted(ks.keys) {
+					return nil, fmt.Errorf("shard %d: the sketch of %s does not match its summary", si, v.Name)
+				}
+			}
+			merged, remaps := mergeKeySets(sets[j])
+			c.Kind, c.keys, c.codes = frame.Numeric, merged, frame.NewCodes(n, uint32(len(merged.keys)))
+			for si, r := range remaps {
+				a.remaps[si][j] = append([]uint32{0}, plusOne(r)...)
+			}
+		} else {
+			col := frame.NewCategoricalColumn()
+			for si, d := range dicts[j] {
+				r := make([]uint32, len(d))
+				for code := 1; code < len(d); code++ {
+					col.Append(d[code], true)
+					r[code] = col.Codes.At(col.Codes.Len() - 1)
+				}
+				a.remaps[si][j] = r
+			}
+			col.Codes = *frame.NewCodes(n, uint32(len(col.Dict)-1))
+			c.Kind, c.Cat = frame.Categorical, col
+		}
+		a.t.Candidates = append(a.t.Candidates, c)
+	}
+	return a, nil
+}
+
+// plusOne returns r with one added to every element.
+func plusOne(r []uint32) []uint32 {
+	out := make([]uint32, len(r))
+	for i, v := range r {
+		out[i] = v + 1
+	}
+	return out
+}
+
+// Add places rows of shard's part (RowsSchema, in the order Part.Rows gave them).
+func (a *Assembler) Add(shard int, rec arrow.Record) error {
+	if shard < 0 || shard >= len(a.shards) {
+		return fmt.Errorf("shard %d of %d", shard, len(a.shards))
+	}
+	want := RowsSchema(a.shards[shard])
+	if !rec.Schema().Equal(want) {
+		return fmt.Errorf("shard %d: rows schema %s, want %s", shard, rec.Schema(), want)
+	}
+	n := int(rec.NumRows())
+	file := rec.Column(0).(*array.Int32).Int32Values()
+	bad := rec.Column(1).(*array.Int8).Int8Values()
+	sample := rec.Column(2).(*array.Uint8).Uint8Values()
+	ids := rec.Column(3).(*array.String)
+	buf := make([]uint32, 0, n)
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && file[hi] == file[lo] {
+			hi++
+		}
+		start, ok := a.starts[int(file[lo])]
+		if !ok {
+			return fmt.Errorf("shard %d: rows of input file %d, which no shard summary lists", shard, file[lo])
+		}
+		a.starts[int(file[lo])] = start + int64(hi-lo)
+		at := int(start)
+		if at+hi-lo > len(a.t.Bad) {
+			return fmt.Errorf("shard %d: more rows of input file %d than its summary counts", shard, file[lo])
+		}
+		copy(a.t.Bad[at:], bad[lo:hi])
+		copy(a.t.Sample[at:], sample[lo:hi])
+		local := a.nextLocal[shard]
+		for k := lo; k < hi; k++ {
+			a.ids[shard].Append(ids.Value(k), true)
+		}
+		a.nextLocal[shard] += hi - lo
+		if s := len(a.idSegs) - 1; s >= 0 && a.idSegs[s].shard == shard && a.idSegs[s].start+a.idSegs[s].n == at && a.idSegs[s].local+a.idSegs[s].n == local {
+			a.idSegs[s].n += hi - lo
+		} else {
+			a.idSegs = append(a.idSegs, idSegment{start: at, n: hi - lo, shard: shard, local: local})
+		}
+		for j, c := range a.t.Candidates {
+			codes := rec.Column(4 + j).(*array.Uint32).Uint32Values()[lo:hi]
+			remap := a.remaps[shard][j]
+			buf = buf[:0]
+			for _, code := range codes {
+				if int(code) >= len(remap) {
+					return fmt.Errorf("shard %d: candidate %s: code %d beyond its sketch", shard, c.Name, code)
+				}
+				buf = append(buf, remap[code])
+			}
+			if c.codes != nil {
+				c.codes.SetAll(at, buf)
+			} else {
+				c.Cat.Codes.SetAll(at, buf)
+			}
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// Table returns the whole table: rows that need a random sample get one, over all rows, as
+// one process assigns them. Ids must be unique across the shards (each shard checked its
+// own): a repeat across shards is an error.
+func (a *Assembler) Table() (*Table, error) {
+	t := a.t
+	var placed int
+	for _, s := range a.idSegs {
+		placed += s.n
+	}
+	if placed != len(t.Bad) {
+		return nil, fmt.Errorf("%d of the %d used rows of the shards were added", placed, len(t.Bad))
+	}
+	sort.Slice(a.idSegs, func(i, j int) bool { return a.idSegs[i].start < a.idSegs[j].start })
+	t.idShards, t.idSegs = a.ids, a.idSegs
+	if err := checkUniqueIDs(t); err != nil {
+		return nil, err
+	}
+	if m := a.rules.Split.Method; m == "random" || m == "time" || m == "" {
+		assignRandom(t.Bad, t.Sample, a.rules.Split)
+	}
+	return t, nil
+}
+
+// checkUniqueIDs reports the first id that two rows share.
+func checkUniqueIDs(t *Table) error {
+	n := t.Used()
+	seed := maphash.MakeSeed()
+	type entry struct {
+		h   uint64
+		row int32
+	}
+	hs := make([]entry, n)
+	ids := make([]string, decodeChunk)
+	for start := 0; start < n; start += decodeChunk {
+		part := ids[:min(decodeChunk, n-start)]
+		t.IDs(part, start)
+		for k, s := range part {
+			hs[start+k] = entry{maphash.String(seed, s), int32(start + k)}
+		}
+	}
+	slices.SortFunc(hs, func(a, b entry) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return int(a.row - b.row)
+	})
+	one, two := make([]string, 1), make([]string, 1)
+	for k := 1; k < n; k++ {
+		if hs[k].h != hs[k-1].h {
+			continue
+		}
+		t.IDs(one, int(hs[k-1].row))
+		t.IDs(two, int(hs[k].row))
+		if one[0] == two[0] {
+			return fmt.Errorf("id %q is in two shards' rows (used rows %d and %d): ids must be unique across the table", one[0], hs[k-1].row+1, hs[k].row+1)
+		}
+	}
+	return nil
+}
+
+// idsFromShards writes the ids of rows [start, start+len(dst)) of an assembled table.
+func (t *Table) idsFromShards(dst []string, start int) {
+	i := sort.Search(len(t.idSegs), func(i int) bool { return t.idSegs[i].start+t.idSegs[i].n > start })
+	for len(dst) > 0 && i < len(t.idSegs) {
+		s := t.idSegs[i]
+		off := start - s.start
+		m := min(len(dst), s.n-off)
+		t.idShards[s.shard].Strings(dst[:m], s.local+off)
+		dst, start = dst[m:], start+m
+		i++
+	}
+}
+
+// manualBreaks parses a numeric candidate's manual breaks (nil without any).
+func manualBreaks(name string, manual map[string][]string) ([]float64, error) {
+	m, ok := manual[name]
+	if !ok {
+		return nil, nil
+	}
+	breaks := make([]float64, len(m))
+	for k, t := range m {
+		v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		if err != nil || math.IsNaN(v) {
+			return nil, fmt.Errorf("binning.manual.%s: %q is not a number", name, t)
+		}
+		breaks[k] = v
+	}
+	return breaks, nil
+}

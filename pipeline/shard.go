@@ -41,6 +41,10 @@ type ShardManifest struct {
 // ShardFile is the path of the manifest of shard i of n inside a run.
 func ShardFile(i, n int) string { return fmt.Sprintf("shards/shard-%05d-of-%05d.json", i, n) }
 
+// ShardDir is the folder inside a run where shard i of n leaves what the commit step needs
+// besides its manifest (the summaries of a sharded train run).
+func ShardDir(i, n int) string { return fmt.Sprintf("shards/shard-%05d-of-%05d", i, n) }
+
 // Snapshot returns a copy of the run's manifest as it stands, outputs sorted by path.
 func (r *Run) Snapshot() Manifest {
 	r.mu.Lock()
@@ -98,45 +102,11 @@ func CheckNotCommitted(ctx context.Context, st storage.Store, output storage.Loc
 // before returns ErrCommitted with the manifest when latest.json names it, an error
 // otherwise.
 func CommitShards(ctx context.Context, stores *storage.Stores, output storage.Location, runID string, n int, log *slog.Logger) (*Manifest, error) {
-	st, err := stores.For(ctx, output)
+	m, _, err := MergeShards(ctx, stores, output, runID, n, nil)
 	if err != nil {
-		return nil, err
+		return m, err
 	}
-	dir, err := output.Join("runs", runID)
-	if err != nil {
-		return nil, err
-	}
-	if m, err := ReadManifest(ctx, st, dir); err == nil {
-		if l, _, lerr := ReadLatest(ctx, st, output); lerr == nil && l.RunID == runID {
-			return m, ErrCommitted
-		}
-		return nil, fmt.Errorf("run %s is committed (%s exists) but latest.json does not name it", runID, dir.MustJoin(ManifestFile))
-	} else if !errors.Is(err, storage.ErrNotExist) {
-		return nil, fmt.Errorf("run %s: %w", runID, err)
-	}
-	objs, err := st.List(ctx, dir)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", runID, err)
-	}
-	files := map[string]int64{}
-	for _, o := range objs {
-		rel, err := dir.Rel(o.Location)
-		if err == nil {
-			files[rel] = o.Size
-		}
-	}
-	shards, err := readShards(ctx, st, dir, runID, n, files)
-	if err != nil {
-		return nil, err
-	}
-	m, err := mergeShards(shards)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", runID, err)
-	}
-	if err := checkFiles(m, files); err != nil {
-		return nil, fmt.Errorf("run %s: %w", runID, err)
-	}
-	run, err := Start(ctx, stores, output, m, log)
+	run, err := Start(ctx, stores, output, *m, log)
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +114,59 @@ func CommitShards(ctx context.Context, stores *storage.Stores, output storage.Lo
 	return run.Publish(ctx)
 }
 
+// MergeShards reads the manifests of the n shards of run runID under output, checks them
+// as CommitShards does and returns their merge and the shard manifests, in shard order; it
+// writes nothing. Files in the run's folder for which committer returns true are the
+// commit's own, left by an earlier attempt of it, which it rewrites: they are not refused.
+// A run committed before returns ErrCommitted with its manifest.
+func MergeShards(ctx context.Context, stores *storage.Stores, output storage.Location, runID string, n int, committer func(rel string) bool) (*Manifest, []*ShardManifest, error) {
+	st, err := stores.For(ctx, output)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := output.Join("runs", runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m, err := ReadManifest(ctx, st, dir); err == nil {
+		if l, _, lerr := ReadLatest(ctx, st, output); lerr == nil && l.RunID == runID {
+			return m, nil, ErrCommitted
+		}
+		return nil, nil, fmt.Errorf("run %s is committed (%s exists) but latest.json does not name it", runID, dir.MustJoin(ManifestFile))
+	} else if !errors.Is(err, storage.ErrNotExist) {
+		return nil, nil, fmt.Errorf("run %s: %w", runID, err)
+	}
+	objs, err := st.List(ctx, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: %w", runID, err)
+	}
+	files := map[string]int64{}
+	for _, o := range objs {
+		rel, err := dir.Rel(o.Location)
+		if err == nil && (committer == nil || !committer(rel)) {
+			files[rel] = o.Size
+		}
+	}
+	shards, err := readShards(ctx, st, dir, runID, n, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := mergeShards(shards)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %s: %w", runID, err)
+	}
+	if err := checkFiles(m, files); err != nil {
+		return nil, nil, fmt.Errorf("run %s: %w", runID, err)
+	}
+	return &m, shards, nil
+}
+
 // readShards reads the n shard manifests of a run and checks that they are all there,
 // belong to the run and agree.
 func readShards(ctx context.Context, st storage.Store, dir storage.Location, runID string, n int, files map[string]int64) ([]*ShardManifest, error) {
 	var missing []int
 	for rel := range files {
-		if strings.HasPrefix(rel, "shards/") && !strings.HasSuffix(rel, fmt.Sprintf("-of-%05d.json", n)) {
+		if tag := fmt.Sprintf("-of-%05d", n); strings.HasPrefix(rel, "shards/") && !strings.HasSuffix(rel, tag+".json") && !strings.Contains(rel, tag+"/") {
 			return nil, fmt.Errorf("run %s: %s belongs to a run of another shard count than %d; give the rerun a new run id", runID, rel, n)
 		}
 	}

@@ -283,15 +283,23 @@ func TestPlacementFlags(t *testing.T) {
 	}
 }
 
-func TestShardFlagsAreForScoreJobs(t *testing.T) {
+// TestShardFlagsRefusals: a train job without an id column, and a job of another kind, are
+// refused shard flags with exit 2 and the reason.
+func TestShardFlagsRefusals(t *testing.T) {
 	dir := t.TempDir()
 	gc, _ := filepath.Abs("../../testdata/germancredit.csv")
 	p := filepath.Join(dir, "train.yaml")
 	os.WriteFile(p, []byte("kind: train\nname: gc\ninputs: {table: "+gc+"}\ntarget: {column: creditability, bad: bad}\noutput: "+filepath.Join(dir, "out")+"\n"), 0o644)
 	var out, errb bytes.Buffer
-	if code := run([]string{"run", p, "--shard", "0/2", "--as-of", "2026-06-30"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "for score jobs") {
-		t.Errorf("train --shard: exit %d: %s", code, errb.String())
+	if code := run([]string{"run", p, "--shard", "0/2", "--as-of", "2026-06-30"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "needs an id column") {
+		t.Errorf("train --shard without an id: exit %d: %s", code, errb.String())
 	}
+	errb.Reset()
+	nightly, _ := filepath.Abs("../../jobs/nightly.yaml")
+	if code := run([]string{"run", nightly, "--shard", "0/2", "--as-of", "2026-06-30"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "for score and train jobs") {
+		t.Errorf("nightly --shard: exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
 	if code := run([]string{"commit", p}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--shards is required") {
 		t.Errorf("commit without --shards: exit %d: %s", code, errb.String())
 	}

@@ -56,7 +56,7 @@ func Run(ctx context.Context, spec *jobs.Spec, env Env) (*pipeline.Manifest, err
 	}
 	switch spec.Kind {
 	case jobs.KindTrain:
-		return runTrain(ctx, spec, &env)
+		return runTrain(ctx, spec, &env, "")
 	case jobs.KindBacktest:
 		return runBacktest(ctx, spec, &env)
 	case jobs.KindNightly:
@@ -128,11 +128,16 @@ func writeScored(ctx context.Context, run *pipeline.Run, rows publish.ScoredRows
 // streamParts writes the records that produce hands to its write function as Parquet part
 // files under dir inside the run, and records them in the manifest.
 func streamParts(ctx context.Context, run *pipeline.Run, dir string, schema *arrow.Schema, produce func(write func(arrow.Record) error) error) error {
+	return streamPartsWith(ctx, run, dir, schema, ingest.PartOptions{}, produce)
+}
+
+// streamPartsWith is streamParts with the part writer's options.
+func streamPartsWith(ctx context.Context, run *pipeline.Run, dir string, schema *arrow.Schema, opts ingest.PartOptions, produce func(write func(arrow.Record) error) error) error {
 	loc, err := run.Location(dir)
 	if err != nil {
 		return err
 	}
-	pw, err := ingest.NewPartWriter(ctx, run.Store(), loc, schema, ingest.PartOptions{})
+	pw, err := ingest.NewPartWriter(ctx, run.Store(), loc, schema, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
 	}

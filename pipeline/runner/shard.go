@@ -1,10 +1,11 @@
 package runner
 
-// Sharded score runs. n processes — the pods of a Kubernetes Indexed Job, the children of an
-// AWS Batch array job — each score a deterministic share of the input files: with the files
-// sorted by key, file k goes to shard k mod n. They write their parts under one run id and a
-// shard manifest each (pipeline.ShardManifest); `lendscore commit` then merges the shard
-// manifests and publishes the run (pipeline.CommitShards).
+// Sharded runs. n processes — the pods of a Kubernetes Indexed Job, the children of an
+// AWS Batch array job — each score (or read, for a train job: train_shard.go) a
+// deterministic share of the input files: with the files sorted by key, file k goes to
+// shard k mod n. They write their parts under one run id and a shard manifest each
+// (pipeline.ShardManifest); `lendscore commit` then merges the shard manifests and
+// publishes the run (pipeline.CommitShards; a train job's commit fits the model first).
 //
 // Every process derives the same run id from what it is given, without talking to the
 // others: the as_of date (midnight UTC, so that run ids still sort by time) and the first
@@ -65,8 +66,9 @@ func CheckRunID(id string) error {
 	return nil
 }
 
-// RunAs runs a job like Run, under the given run id ("" for a new one). Only score jobs take
-// a run id; a run id already committed under the output is refused.
+// RunAs runs a job like Run, under the given run id ("" for a new one). Only score and train
+// jobs over a flat table take a run id; a run id already committed under the output is
+// refused.
 func RunAs(ctx context.Context, spec *jobs.Spec, env Env, runID string) (*pipeline.Manifest, error) {
 	if runID == "" {
 		return Run(ctx, spec, env)
@@ -80,6 +82,9 @@ func RunAs(ctx context.Context, spec *jobs.Spec, env Env, runID string) (*pipeli
 	env = withLog(env)
 	if err := refuseCommitted(ctx, spec, &env, runID); err != nil {
 		return nil, err
+	}
+	if spec.Kind == jobs.KindTrain {
+		return runTrain(ctx, spec, &env, runID)
 	}
 	return scoreTable(ctx, spec, &env, placement{runID: runID})
 }
@@ -99,6 +104,9 @@ func RunShard(ctx context.Context, spec *jobs.Spec, env Env, s Shard, runID stri
 		return nil, err
 	}
 	env.Log.Info("shard started", "run_id", id, "shard", s.String(), "plan", plan)
+	if spec.Kind == jobs.KindTrain {
+		return runTrainShard(ctx, spec, &env, placement{runID: id, shard: s, plan: plan})
+	}
 	return scoreTable(ctx, spec, &env, placement{runID: id, shard: s, plan: plan})
 }
 
@@ -113,6 +121,9 @@ func Commit(ctx context.Context, spec *jobs.Spec, env Env, n int, runID string) 
 	_, id, err := shardPlan(ctx, spec, &env, n, runID)
 	if err != nil {
 		return nil, err
+	}
+	if spec.Kind == jobs.KindTrain {
+		return commitTrain(ctx, spec, &env, n, id)
 	}
 	out, err := storage.Parse(spec.Output)
 	if err != nil {
@@ -142,11 +153,14 @@ func withLog(env Env) Env {
 // checkShardable refuses jobs that cannot run sharded (or, with sharded false, under a
 // given run id).
 func checkShardable(spec *jobs.Spec, sharded bool) error {
-	if spec.Kind != jobs.KindScore || spec.Inputs.Relational() {
-		return fmt.Errorf("a %s job runs in one process under a new run id: sharded runs and run ids are built for score jobs over a flat table", spec.Kind)
+	if (spec.Kind != jobs.KindScore && spec.Kind != jobs.KindTrain) || spec.Inputs.Relational() {
+		return fmt.Errorf("a %s job runs in one process under a new run id: sharded runs and run ids are built for score and train jobs over a flat table", spec.Kind)
 	}
 	if sharded && spec.AsOf == "" {
-		return fmt.Errorf("a sharded score run needs an as_of (--as-of), so that every shard dates its rows alike")
+		return fmt.Errorf("a sharded %s run needs an as_of (--as-of), so that every shard dates its rows and derives its run id alike", spec.Kind)
+	}
+	if sharded && spec.Kind == jobs.KindTrain && spec.ID == "" {
+		return fmt.Errorf("a sharded train run needs an id column (id: in the job spec): the scored rows are named by it, as row numbers do not carry across shards")
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ const largeTableRows = 100_000
 // compactly (train.Table), so the Arrow table is never held whole. Binning replaces each
 // variable's values by bin indices; selection, the regression (one pass over the bin
 // indices per Newton step), scoring and the scored table all work from them.
-func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifest, error) {
+func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pipeline.Manifest, error) {
 	// A train run holds its table (then its bin indices, then the validation samples) in
 	// memory, while reading and writing make garbage at a high rate: with the default GOGC
 	// of 100 the heap grows to twice what is live between collections. Once the table is
@@ -154,7 +154,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 			debug.SetGCPercent(prevGC)
 		}
 	}()
-	run, err := startRun(ctx, spec, env)
+	run, err := startRunAs(ctx, spec, env, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -163,53 +163,19 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		asOf = env.now().UTC().Truncate(24 * time.Hour)
 	}
 
+	var extracts *clean.Result
+	in := newTrainInput(spec)
+	tableName, relational := in.tableName, in.relational
 	var (
-		extracts   *clean.Result
-		target     = spec.Target
-		id         = spec.ID
-		exclude    = spec.Exclude
-		split      = spec.Split
-		tableName  = "table"
-		relational = spec.Inputs.Relational()
+		b        *train.Builder
+		rowsRead int64
 	)
-	if relational {
-		tableName = "features"
-		target = jobs.Target{Column: features.BadColumn, Bad: "1"}
-		id = ""
-		exclude = append([]string{features.CustomerIDColumn, features.AsOfDateColumn, features.LabelStatusColumn}, exclude...)
-		if split.Method == "time" && split.Column == "" {
-			split.Column = features.AsOfDateColumn
-		}
-	}
-	categorical := map[string]bool{}
-	for _, c := range spec.Binning.Categorical {
-		categorical[c] = true
-	}
-	sp := train.Split{Method: split.Method, Column: split.Column, TestFraction: split.TestFraction, Seed: split.Seed}
-	if split.OOTFrom != "" {
-		sp.OOTFrom, _ = time.Parse(time.DateOnly, split.OOTFrom)
-	}
-	rules := train.Rules{Target: target.Column, Bad: target.Bad, ID: id, UniqueID: id != "", Split: sp, Categorical: categorical}
-	if relational {
-		rules.ID, rules.AsOf = features.CustomerIDColumn, features.AsOfDateColumn
-	}
 	// add feeds a batch to the table builder, made for the first batch's schema.
-	var (
-		b          *train.Builder
-		candidates []string
-		rowsRead   int64
-	)
 	add := func(ctx context.Context, batch ingest.Batch) error {
 		if b == nil {
-			var names []string
-			for _, f := range batch.Record.Schema().Fields() {
-				names = append(names, f.Name)
-			}
-			if candidates, err = candidatesOf(names, target, id, split.Column, exclude, spec.Binning.Manual); err != nil {
+			if b, err = in.builder(batch.Record.Schema()); err != nil {
 				return err
 			}
-			rules.Candidates = candidates
-			b = train.NewBuilder(rules)
 		}
 		if rowsRead += batch.Record.NumRows(); rowsRead >= largeTableRows {
 			lowerGC()
@@ -266,7 +232,17 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manifes
 		return nil, err
 	}
 	run.Update(func(m *pipeline.Manifest) { m.Rows[tableName] = counts })
+	return fitTrain(ctx, run, spec, env, in, t, extracts, asOf)
+}
 
+// fitTrain fits the scorecard of a train job on its table t, scores and validates it and
+// publishes the run: the stages after the table is read, for one process and for the commit
+// of a sharded run alike. The run's manifest counts the table's rows.
+func fitTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, env *Env, in *trainInput, t *train.Table, extracts *clean.Result, asOf time.Time) (*pipeline.Manifest, error) {
+	target, id, relational, tableName, candidates := in.target, in.id, in.relational, in.tableName, in.rules.Candidates
+	var counts pipeline.RowCounts
+	run.Update(func(m *pipeline.Manifest) { counts = m.Rows[tableName] })
+	var err error
 	grades, tiers := gradesOf(spec.Grades)
 	var files []ingest.FileInfo
 	run.Update(func(m *pipeline.Manifest) {
@@ -728,4 +704,59 @@ func warnNumbersAsText(log *slog.Logger, t *train.Table) {
 				"column", c.Name, "numbers", numbers, "other_values", len(c.Cat.Dict)-1-numbers, "such_as", strings.Join(others, ", "))
 		}
 	}
+}
+
+// trainInput is how a train job reads its table: the target, id and split (those of the
+// features table for relational inputs), and the row rules.
+type trainInput struct {
+	spec       *jobs.Spec
+	target     jobs.Target
+	id         string
+	exclude    []string
+	split      jobs.Split
+	tableName  string
+	relational bool
+	// rules are the row rules; their candidates are known once the table's columns are.
+	rules train.Rules
+}
+
+func newTrainInput(spec *jobs.Spec) *trainInput {
+	in := &trainInput{spec: spec, target: spec.Target, id: spec.ID, exclude: spec.Exclude, split: spec.Split,
+		tableName: "table", relational: spec.Inputs.Relational()}
+	if in.relational {
+		in.tableName = "features"
+		in.target = jobs.Target{Column: features.BadColumn, Bad: "1"}
+		in.id = ""
+		in.exclude = append([]string{features.CustomerIDColumn, features.AsOfDateColumn, features.LabelStatusColumn}, in.exclude...)
+		if in.split.Method == "time" && in.split.Column == "" {
+			in.split.Column = features.AsOfDateColumn
+		}
+	}
+	categorical := map[string]bool{}
+	for _, c := range spec.Binning.Categorical {
+		categorical[c] = true
+	}
+	sp := train.Split{Method: in.split.Method, Column: in.split.Column, TestFraction: in.split.TestFraction, Seed: in.split.Seed}
+	if in.split.OOTFrom != "" {
+		sp.OOTFrom, _ = time.Parse(time.DateOnly, in.split.OOTFrom)
+	}
+	in.rules = train.Rules{Target: in.target.Column, Bad: in.target.Bad, ID: in.id, UniqueID: in.id != "", Split: sp, Categorical: categorical}
+	if in.relational {
+		in.rules.ID, in.rules.AsOf = features.CustomerIDColumn, features.AsOfDateColumn
+	}
+	return in
+}
+
+// builder returns a table builder for a table of schema s, choosing the candidates.
+func (in *trainInput) builder(s *arrow.Schema) (*train.Builder, error) {
+	var names []string
+	for _, f := range s.Fields() {
+		names = append(names, f.Name)
+	}
+	candidates, err := candidatesOf(names, in.target, in.id, in.split.Column, in.exclude, in.spec.Binning.Manual)
+	if err != nil {
+		return nil, err
+	}
+	in.rules.Candidates = candidates
+	return train.NewBuilder(in.rules), nil
 }

@@ -47,6 +47,9 @@ type PartOptions struct {
 	// indices use by hashing every index, and bounds over a handful of codes prune nothing,
 	// so columns of codes (grades, reason codes) are cheaper without them.
 	NoStatsColumns []string
+	// PartPrefix goes between "part-" and the part's number in the files' names: the
+	// shards of a run that write into one folder give their own ("00003-").
+	PartPrefix string
 }
 
 const (
@@ -157,7 +160,7 @@ func NewPartWriter(ctx context.Context, st storage.Store, prefix storage.Locatio
 		schema: schema,
 		opts:   opts,
 		partName: func(i int) (storage.Location, error) {
-			return prefix.Join(fmt.Sprintf("part-%05d.parquet", i))
+			return prefix.Join(fmt.Sprintf("part-%s%05d.parquet", opts.PartPrefix, i))
 		},
 		props: parquet.NewWriterProperties(props...),
 		aprops: pqarrow.NewArrowWriterProperties(

@@ -311,9 +311,10 @@ type idSegment struct {
 	local    int // in the shard's ids
 }
 
-// NewAssembler merges the summaries and sketches of the shards of a run (in shard order)
-// for a table read with rules.
-func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*Assembler, error) {
+// NewAssembler merges the summaries and sketches (SketchSchema records) of the shards of a
+// run, in shard order, for a table read with rules. A shard that read no file has no
+// variables and no sketch.
+func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) (*Assembler, error) {
 	if len(shards) == 0 || len(sketches) != len(shards) {
 		return nil, fmt.Errorf("%d shard summaries and %d sketches", len(shards), len(sketches))
 	}
@@ -346,11 +347,21 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*
 	a.t.Bad = make([]int8, n)
 	a.t.Sample = make([]uint8, n)
 
-	first := shards[0].Variables
+	var first []PartVariable
+	for _, s := range shards {
+		if len(s.Variables) > 0 {
+			first = s.Variables
+			break
+		}
+	}
 	if len(first) != len(rules.Candidates) {
-		return nil, fmt.Errorf("shard 0 has %d candidates, the job %d", len(first), len(rules.Candidates))
+		return nil, fmt.Errorf("the shards have %d candidates, the job %d", len(first), len(rules.Candidates))
 	}
 	for si, s := range shards {
+		if len(s.Variables) == 0 && len(s.Files) == 0 && s.Input == 0 {
+			shards[si].Variables = first // read no file: nothing to disagree on
+			continue
+		}
 		if len(s.Variables) != len(first) {
 			return nil, fmt.Errorf("shard %d has %d candidates, shard 0 %d", si, len(s.Variables), len(first))
 		}
@@ -359,10 +370,10 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*
 			case v.Name != rules.Candidates[j]:
 				return nil, fmt.Errorf("shard %d: candidate %d is %s, want %s", si, j+1, v.Name, rules.Candidates[j])
 			case v.Kind != first[j].Kind:
-				return nil, fmt.Errorf("column %s: shard 0 read it as %s, shard %d as %s (CSV files are typed per shard: write the table as Parquet, or mark the column's missing values with inputs.csv.null_values)",
+				return nil, fmt.Errorf("column %s: one shard read it as %s, shard %d as %s (CSV files are typed per shard: write the table as Parquet, or mark the column's missing values with inputs.csv.null_values)",
 					v.Name, first[j].Kind, si, v.Kind)
 			case !slices.Equal(v.Cuts, first[j].Cuts):
-				return nil, fmt.Errorf("candidate %s: shard %d cuts at %v, shard 0 at %v", v.Name, si, v.Cuts, first[j].Cuts)
+				return nil, fmt.Errorf("candidate %s: shard %d cuts at %v, another shard at %v", v.Name, si, v.Cuts, first[j].Cuts)
 			}
 		}
 	}
@@ -379,25 +390,10 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*
 			}
 		}
 	}
-	for si, rec := range sketches {
-		if !rec.Schema().Equal(SketchSchema) {
-			return nil, fmt.Errorf("shard %d: sketch schema %s", si, rec.Schema())
-		}
-		vs := rec.Column(0).(*array.Int32).Int32Values()
-		xs := rec.Column(1).(*array.Float64)
-		cs := rec.Column(2).(*array.String)
-		ns := rec.Column(3).(*array.Int64).Int64Values()
-		for r, j := range vs {
-			if j < 0 || int(j) >= len(first) {
-				return nil, fmt.Errorf("shard %d: sketch row %d names candidate %d of %d", si, r+1, j, len(first))
-			}
-			if ks := sets[j][si]; ks != nil {
-				v := xs.Value(r)
-				ks.keys = append(ks.keys, keyOf(v, ks.shift, ks.cuts))
-				ks.mins = append(ks.mins, v)
-				ks.counts = append(ks.counts, ns[r])
-			} else {
-				dicts[j][si] = append(dicts[j][si], cs.Value(r))
+	for si, recs := range sketches {
+		for _, rec := range recs {
+			if err := addSketch(rec, si, first, sets, dicts); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -434,6 +430,31 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches []arrow.Record) (*
 		a.t.Candidates = append(a.t.Candidates, c)
 	}
 	return a, nil
+}
+
+// addSketch adds the keys and categories of a sketch record of shard si.
+func addSketch(rec arrow.Record, si int, first []PartVariable, sets [][]*keySet, dicts [][][]string) error {
+	if !rec.Schema().Equal(SketchSchema) {
+		return fmt.Errorf("shard %d: sketch schema %s", si, rec.Schema())
+	}
+	vs := rec.Column(0).(*array.Int32).Int32Values()
+	xs := rec.Column(1).(*array.Float64)
+	cs := rec.Column(2).(*array.String)
+	ns := rec.Column(3).(*array.Int64).Int64Values()
+	for r, j := range vs {
+		if j < 0 || int(j) >= len(first) {
+			return fmt.Errorf("shard %d: sketch row %d names candidate %d of %d", si, r+1, j, len(first))
+		}
+		if ks := sets[j][si]; ks != nil {
+			v := xs.Value(r)
+			ks.keys = append(ks.keys, keyOf(v, ks.shift, ks.cuts))
+			ks.mins = append(ks.mins, v)
+			ks.counts = append(ks.counts, ns[r])
+		} else {
+			dicts[j][si] = append(dicts[j][si], cs.Value(r))
+		}
+	}
+	return nil
 }
 
 // plusOne returns r with one added to every element.

@@ -105,7 +105,7 @@ func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, [
 	ctx := context.Background()
 	rules, opts := shardRules(), shardOptions()
 	var sums []PartSummary
-	var sketches []arrow.Record
+	var sketches [][]arrow.Record
 	rows := make([][]arrow.Record, n)
 	for i := range n {
 		r := rules
@@ -136,7 +136,7 @@ func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, [
 			t.Fatal(err)
 		}
 		sums = append(sums, s)
-		sketches = append(sketches, p.Sketch(memory.DefaultAllocator))
+		sketches = append(sketches, []arrow.Record{p.Sketch(memory.DefaultAllocator)})
 		if err := p.Rows(memory.DefaultAllocator, 3000, func(rec arrow.Record) error {
 			rec.Retain()
 			rows[i] = append(rows[i], rec)
@@ -159,7 +159,7 @@ func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, [
 		}
 	}
 	for _, s := range sketches {
-		s.Release()
+		s[0].Release()
 	}
 	tab, err := a.Table()
 	if err != nil {

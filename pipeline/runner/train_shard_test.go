@@ -1,0 +1,151 @@
+package runner
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"lendscore/jobs"
+)
+
+// writeGermanCreditFiles writes German Credit with an id column (and, at its row 500, a
+// repeat of row 100's id, which the row rules refuse) as CSV files of the given sizes.
+func writeGermanCreditFiles(t *testing.T, dir string, sizes []int) {
+	t.Helper()
+	f, err := os.Open("../../testdata/germancredit.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	next := 1
+	for k, size := range sizes {
+		out, err := os.Create(filepath.Join(dir, fmt.Sprintf("gc-%02d.csv", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := csv.NewWriter(out)
+		w.Write(append([]string{"applicant"}, rows[0]...))
+		for ; size > 0 && next < len(rows); size-- {
+			id := fmt.Sprintf("A%04d", next)
+			if next == 500 {
+				id = "A0100"
+			}
+			w.Write(append([]string{id}, rows[next]...))
+			next++
+		}
+		w.Flush()
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if next != len(rows) {
+		t.Fatalf("the sizes hold %d of %d rows", next-1, len(rows)-1)
+	}
+}
+
+// TestTrainShardsMatchOneProcess trains German Credit, in seven files, as four shards (run
+// out of order) and a commit, and in one process under the same run id: the scorecard, its
+// PMML, metrics.json, the binning table, the scored rows and the row counts are the same,
+// and the quarantine holds the same rows. A random split is assigned by the commit over all
+// rows, as one process assigns it; a special value and manual breaks cut the key sets.
+func TestTrainShardsMatchOneProcess(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	writeGermanCreditFiles(t, in, []int{150, 90, 200, 10, 260, 130, 160})
+	ctx := context.Background()
+	spec := func(out string) *jobs.Spec {
+		t.Helper()
+		s, err := jobs.Parse("train.yaml", []byte(fmt.Sprintf(`kind: train
+name: gc
+inputs: {table: %s}
+id: applicant
+target: {column: creditability, bad: bad}
+split: {method: random, test_fraction: 0.3, seed: 5}
+binning:
+  special_values: [-1]
+  manual: {age_in_years: ["26", "35", "50"]}
+output: %s
+`, in, out)), nil, "2026-06-30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sharded := spec(filepath.Join(dir, "sharded"))
+	for _, i := range []int{3, 1, 0, 2} {
+		if _, err := RunShard(ctx, sharded, *testEnv(), Shard{i, 4}, ""); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+	}
+	m, err := Commit(ctx, sharded, *testEnv(), 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := spec(filepath.Join(dir, "one"))
+	want, err := RunAs(ctx, one, *testEnv(), m.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(m.Rows) != fmt.Sprint(want.Rows) || want.Rows["table"].ByReason["duplicate_key"] != 1 {
+		t.Errorf("rows %v, want %v", m.Rows, want.Rows)
+	}
+	if fmt.Sprint(m.Inputs) != fmt.Sprint(want.Inputs) {
+		t.Errorf("inputs differ:\n%v\n%v", m.Inputs, want.Inputs)
+	}
+	a, b := runDirOf(one, want), runDirOf(sharded, m)
+	for _, f := range []string{"model/scorecard.json", "model/scorecard.pmml", "metrics.json", "binning.csv"} {
+		wa, err := os.ReadFile(filepath.Join(a, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wb, err := os.ReadFile(filepath.Join(b, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(wa) != string(wb) {
+			t.Errorf("%s differs:\n%s\nversus one process:\n%s", f, firstDiff(string(wb), string(wa)), firstDiff(string(wa), string(wb)))
+		}
+	}
+	sameBytes(t, "scored", a, b)
+	t.Logf("rows %v; outputs %d; scored parts %d", m.Rows, len(m.Outputs), len(partFiles(t, b, "scored")))
+	qa, qb := tableRows(t, a, "quarantine"), tableRows(t, b, "quarantine")
+	if len(qa) == 0 || !slices.Equal(qa, qb) {
+		t.Errorf("quarantine: %d rows versus %d in one process", len(qb), len(qa))
+	}
+	var files []string
+	for _, o := range m.Outputs {
+		if !strings.HasPrefix(o.Path, "shards/") && !strings.HasPrefix(o.Path, "quarantine/") {
+			files = append(files, o.Path)
+		}
+	}
+	var wantFiles []string
+	for _, o := range want.Outputs {
+		if !strings.HasPrefix(o.Path, "quarantine/") {
+			wantFiles = append(wantFiles, o.Path)
+		}
+	}
+	if !slices.Equal(files, wantFiles) {
+		t.Errorf("outputs %v, want %v", files, wantFiles)
+	}
+}
+
+// firstDiff returns a's text around its first difference from b.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return a[max(0, i-200):min(len(a), i+200)]
+}

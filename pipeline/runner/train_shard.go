@@ -10,15 +10,18 @@ package runner
 //	shards/shard-<i>-of-<n>.json                    its manifest, last
 //
 // The commit merges the shard manifests and the sketches, places every shard's rows at
-// their position in the whole table (train.Assembler), assigns the random samples over all
-// rows, fits, scores, validates and publishes as one process would: the model, metrics,
-// binning table and scored rows are those of one process over the same files.
+// their position in the whole table (train.Assembler), refuses the repeats of ids that
+// several shards read (quarantine/part-commit-<n>.parquet, the rows read again from their
+// files), assigns the random samples over all rows, fits, scores, validates and publishes as
+// one process would: the model, metrics, binning table, row counts and scored rows are those
+// of one process over the same files, and the quarantine holds the same rows.
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -27,6 +30,7 @@ import (
 	"lendscore/jobs"
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
+	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 	"lendscore/stages/train"
 )
@@ -141,8 +145,8 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 	if err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	// Files outside the shards' folders and the quarantine are the commit's own (an earlier
-	// attempt's), which it writes again.
+	// Files outside the shards' folders and their quarantine parts are the commit's own (an
+	// earlier attempt's), which it writes again.
 	own := func(rel string) bool {
 		return !strings.HasPrefix(rel, "shards/") && !strings.HasPrefix(rel, "quarantine/")
 	}
@@ -161,8 +165,39 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 	in := newTrainInput(spec)
 	var t *train.Table
 	err = run.Stage(ctx, "assemble", func(ctx context.Context) error {
-		t, err = assemble(ctx, run, env, in, n)
-		return err
+		_, objs, err := ingest.ResolveTable(ctx, env.Stores, spec.Inputs.Table)
+		if err != nil {
+			return tableError(spec.Inputs.Table, err)
+		}
+		files := make([]string, len(objs))
+		for k, o := range objs {
+			files[k] = o.Location.String()
+		}
+		var refusals []train.Refusal
+		if t, refusals, err = assemble(ctx, run, env, in, n, files); err != nil {
+			return err
+		}
+		if len(refusals) == 0 {
+			return nil
+		}
+		// Ids that several shards read: the repeats go to quarantine as one process
+		// would send them, read again from their files.
+		if err := quarantineRefusals(ctx, run, spec, env, refusals); err != nil {
+			return err
+		}
+		k := int64(len(refusals))
+		run.Update(func(m *pipeline.Manifest) {
+			c := m.Rows[in.tableName]
+			c.Used -= k
+			c.Quarantined += k
+			c.ByReason = maps.Clone(c.ByReason)
+			if c.ByReason == nil {
+				c.ByReason = map[string]int64{}
+			}
+			c.ByReason["duplicate_key"] += k
+			m.Rows[in.tableName] = c
+		})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -173,12 +208,65 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 	if counts.Used != int64(t.Used()) {
 		return nil, fmt.Errorf("commit: the shard manifests count %d used rows, their summaries %d", counts.Used, t.Used())
 	}
+	if err := counts.Check(in.tableName); err != nil {
+		return nil, err
+	}
 	return fitTrain(ctx, run, spec, env, in, t, nil, spec.AsOfDate())
+}
+
+// quarantineRefusals reads the refused rows again from their input files and writes them to
+// quarantine/part-commit-*.parquet, unchanged, with their reasons.
+func quarantineRefusals(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, env *Env, refusals []train.Refusal) error {
+	byFile := map[int][]train.Refusal{}
+	for _, r := range refusals {
+		byFile[r.File] = append(byFile[r.File], r)
+	}
+	opts := tableReadOptions(spec)
+	opts.Only = func(k int) bool { return byFile[k] != nil }
+	var recs []arrow.Record
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	found := 0
+	_, err := ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, opts, func(b ingest.Batch) error {
+		n := b.Record.NumRows()
+		reasons := make([]string, n)
+		any := false
+		for _, r := range byFile[b.FileIndex] {
+			if r.Row >= b.FirstRow && r.Row < b.FirstRow+n {
+				reasons[r.Row-b.FirstRow] = r.Reason
+				any = true
+				found++
+			}
+		}
+		if !any {
+			return nil
+		}
+		q, err := frame.Quarantine(ctx, &ingest.Table{Schema: b.Record.Schema(), Batches: []ingest.Batch{b}}, reasons)
+		recs = append(recs, q...)
+		return err
+	})
+	if err != nil {
+		return tableError(spec.Inputs.Table, err)
+	}
+	if found != len(refusals) {
+		return fmt.Errorf("commit: %d of the %d rows that repeat an id are in the input files (changed since the shards read them?)", found, len(refusals))
+	}
+	return streamPartsWith(ctx, run, "quarantine", recs[0].Schema(), ingest.PartOptions{PartPrefix: "commit-"}, func(write func(arrow.Record) error) error {
+		for _, r := range recs {
+			if err := write(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // assemble reads the summaries, sketches and rows the n shards of a train run left and
 // rebuilds the whole table.
-func assemble(ctx context.Context, run *pipeline.Run, env *Env, in *trainInput, n int) (*train.Table, error) {
+func assemble(ctx context.Context, run *pipeline.Run, env *Env, in *trainInput, n int, files []string) (*train.Table, []train.Refusal, error) {
 	sums := make([]train.PartSummary, n)
 	sketches := make([][]arrow.Record, n)
 	defer func() {
@@ -192,28 +280,28 @@ func assemble(ctx context.Context, run *pipeline.Run, env *Env, in *trainInput, 
 		dir := pipeline.ShardDir(i, n)
 		loc, err := run.Location(dir + "/summary.json")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		data, err := storage.ReadAll(ctx, run.Store(), loc)
 		if err != nil {
-			return nil, fmt.Errorf("shard %d: %w", i, err)
+			return nil, nil, fmt.Errorf("shard %d: %w", i, err)
 		}
 		if err := json.Unmarshal(data, &sums[i]); err != nil {
-			return nil, fmt.Errorf("shard %d: %s: %w", i, loc, err)
+			return nil, nil, fmt.Errorf("shard %d: %s: %w", i, loc, err)
 		}
 		if sums[i].Used == 0 { // no sketch, no rows
 			continue
 		}
 		sk, err := run.Location(dir + "/sketch/")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := ingest.StreamTable(ctx, env.Stores, sk.String(), ingest.ReadOptions{}, func(b ingest.Batch) error {
 			b.Record.Retain()
 			sketches[i] = append(sketches[i], b.Record)
 			return nil
 		}); err != nil {
-			return nil, fmt.Errorf("shard %d: %w", i, err)
+			return nil, nil, fmt.Errorf("shard %d: %w", i, err)
 		}
 	}
 	for _, s := range sums {
@@ -225,11 +313,11 @@ func assemble(ctx context.Context, run *pipeline.Run, env *Env, in *trainInput, 
 		}
 	}
 	if len(in.rules.Candidates) == 0 {
-		return nil, errors.New("no shard read a file of the table")
+		return nil, nil, errors.New("no shard read a file of the table")
 	}
 	a, err := train.NewAssembler(in.rules, sums, sketches)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, s := range sums {
 		if s.Used == 0 {
@@ -237,13 +325,13 @@ func assemble(ctx context.Context, run *pipeline.Run, env *Env, in *trainInput, 
 		}
 		rows, err := run.Location(pipeline.ShardDir(i, n) + "/rows/")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := ingest.StreamTable(ctx, env.Stores, rows.String(), ingest.ReadOptions{}, func(b ingest.Batch) error {
 			return a.Add(i, b.Record)
 		}); err != nil {
-			return nil, fmt.Errorf("shard %d: %w", i, err)
+			return nil, nil, fmt.Errorf("shard %d: %w", i, err)
 		}
 	}
-	return a.Table()
+	return a.Table(files)
 }

@@ -36,6 +36,7 @@ import (
 type PartFile struct {
 	// Index is the file's position among the table's files, in key order.
 	Index int   `json:"file"`
+	Input int64 `json:"input_rows"`
 	Used  int64 `json:"used_rows"`
 }
 
@@ -77,19 +78,24 @@ var SketchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "rows", Type: arrow.PrimitiveTypes.Int64},
 }, nil)
 
-// Names of the fixed columns of a Part's rows; a column per candidate, named after it,
-// follows with the row's code.
+// Names of the fixed columns of a Part's rows — input file, row in it, label, sample, id; a
+// column per candidate, named after it, follows with the row's code.
 const (
 	RowFileColumn   = "_file"
+	RowRowColumn    = "_row"
 	RowBadColumn    = "_bad"
 	RowSampleColumn = "_sample"
 	RowIDColumn     = "_id"
 )
 
+// rowFixed is the number of fixed columns of a Part's rows.
+const rowFixed = 5
+
 // RowsSchema returns the schema of the rows of a part whose summary is s.
 func RowsSchema(s PartSummary) *arrow.Schema {
 	fields := []arrow.Field{
 		{Name: RowFileColumn, Type: arrow.PrimitiveTypes.Int32},
+		{Name: RowRowColumn, Type: arrow.PrimitiveTypes.Int64},
 		{Name: RowBadColumn, Type: arrow.PrimitiveTypes.Int8},
 		{Name: RowSampleColumn, Type: arrow.PrimitiveTypes.Uint8},
 		{Name: RowIDColumn, Type: arrow.BinaryTypes.String},
@@ -245,35 +251,41 @@ func (p *Part) Rows(mem memory.Allocator, size int, fn func(arrow.Record) error)
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
 	fileOf := make([]int32, 0, size)
+	rowOf := make([]int64, 0, size)
 	ids := make([]string, size)
 	codes := make([]uint32, size)
-	file, left := 0, int64(0)
-	if len(t.files) > 0 {
-		left = t.files[0].Used
-	}
+	// Where each used row was read: walk the files and skip the refused rows.
+	file, row, input, refused := 0, int64(0), int64(0), 0
 	for start := 0; start < t.Used(); start += size {
 		m := min(size, t.Used()-start)
-		fileOf = fileOf[:0]
-		for range m {
-			for left == 0 {
-				file++
-				left = t.files[file].Used
+		fileOf, rowOf = fileOf[:0], rowOf[:0]
+		for len(rowOf) < m {
+			if row == t.files[file].Input {
+				file, row = file+1, 0
+				continue
 			}
-			fileOf = append(fileOf, int32(t.files[file].Index))
-			left--
+			if refused < len(t.refused) && t.refused[refused] == input {
+				refused++
+			} else {
+				fileOf = append(fileOf, int32(t.files[file].Index))
+				rowOf = append(rowOf, row)
+			}
+			row++
+			input++
 		}
 		b.Field(0).(*array.Int32Builder).AppendValues(fileOf, nil)
-		b.Field(1).(*array.Int8Builder).AppendValues(t.Bad[start:start+m], nil)
-		b.Field(2).(*array.Uint8Builder).AppendValues(t.Sample[start:start+m], nil)
+		b.Field(1).(*array.Int64Builder).AppendValues(rowOf, nil)
+		b.Field(2).(*array.Int8Builder).AppendValues(t.Bad[start:start+m], nil)
+		b.Field(3).(*array.Uint8Builder).AppendValues(t.Sample[start:start+m], nil)
 		t.IDs(ids[:m], start)
-		b.Field(3).(*array.StringBuilder).AppendValues(ids[:m], nil)
+		b.Field(4).(*array.StringBuilder).AppendValues(ids[:m], nil)
 		for j, c := range t.Candidates {
 			if c.codes != nil {
 				c.codes.Decode(codes[:m], start)
 			} else {
 				c.Cat.Codes.Decode(codes[:m], start)
 			}
-			b.Field(4+j).(*array.Uint32Builder).AppendValues(codes[:m], nil)
+			b.Field(rowFixed+j).(*array.Uint32Builder).AppendValues(codes[:m], nil)
 		}
 		rec := b.NewRecord()
 		err := fn(rec)
@@ -297,11 +309,26 @@ type Assembler struct {
 	rules     Rules
 	t         *Table
 	shards    []PartSummary
-	starts    map[int]int64 // input file → position of its first used row
+	starts    map[int]int64 // input file → position of its next used row
+	firsts    []fileStart   // input files by position of their first used row
+	rowInFile []int64       // per position, the row's row in its input file
 	remaps    [][][]uint32  // [shard][candidate] shard code → merged code
 	ids       []*frame.TextColumn
 	idSegs    []idSegment
 	nextLocal []int // per shard, the rows added so far
+}
+
+// fileStart is the position of an input file's first used row in the whole table.
+type fileStart struct {
+	file int
+	pos  int64
+}
+
+// Refusal is a row the commit refuses: a repeat of an id that another shard read first.
+type Refusal struct {
+	File   int   // the input file (FileIndex)
+	Row    int64 // the row in it
+	Reason string
 }
 
 // idSegment is a run of rows of the whole table whose ids one shard holds.
@@ -338,12 +365,14 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 			return nil, fmt.Errorf("input file %d was read by two shards", f.Index)
 		}
 		a.starts[f.Index] = pos
+		a.firsts = append(a.firsts, fileStart{f.Index, pos})
 		pos += f.Used
 	}
 	if pos != used {
 		return nil, fmt.Errorf("the shards' files hold %d used rows, their summaries %d", pos, used)
 	}
 	n := int(used)
+	a.rowInFile = make([]int64, n)
 	a.t.Bad = make([]int8, n)
 	a.t.Sample = make([]uint8, n)
 
@@ -477,9 +506,10 @@ func (a *Assembler) Add(shard int, rec arrow.Record) error {
 	}
 	n := int(rec.NumRows())
 	file := rec.Column(0).(*array.Int32).Int32Values()
-	bad := rec.Column(1).(*array.Int8).Int8Values()
-	sample := rec.Column(2).(*array.Uint8).Uint8Values()
-	ids := rec.Column(3).(*array.String)
+	rows := rec.Column(1).(*array.Int64).Int64Values()
+	bad := rec.Column(2).(*array.Int8).Int8Values()
+	sample := rec.Column(3).(*array.Uint8).Uint8Values()
+	ids := rec.Column(4).(*array.String)
 	buf := make([]uint32, 0, n)
 	for lo := 0; lo < n; {
 		hi := lo + 1
@@ -497,6 +527,7 @@ func (a *Assembler) Add(shard int, rec arrow.Record) error {
 		}
 		copy(a.t.Bad[at:], bad[lo:hi])
 		copy(a.t.Sample[at:], sample[lo:hi])
+		copy(a.rowInFile[at:], rows[lo:hi])
 		local := a.nextLocal[shard]
 		for k := lo; k < hi; k++ {
 			a.ids[shard].Append(ids.Value(k), true)
@@ -508,7 +539,7 @@ func (a *Assembler) Add(shard int, rec arrow.Record) error {
 			a.idSegs = append(a.idSegs, idSegment{start: at, n: hi - lo, shard: shard, local: local})
 		}
 		for j, c := range a.t.Candidates {
-			codes := rec.Column(4 + j).(*array.Uint32).Uint32Values()[lo:hi]
+			codes := rec.Column(rowFixed + j).(*array.Uint32).Uint32Values()[lo:hi]
 			remap := a.remaps[shard][j]
 			buf = buf[:0]
 			for _, code := range codes {
@@ -529,30 +560,108 @@ func (a *Assembler) Add(shard int, rec arrow.Record) error {
 }
 
 // Table returns the whole table: rows that need a random sample get one, over all rows, as
-// one process assigns them. Ids must be unique across the shards (each shard checked its
-// own): a repeat across shards is an error.
-func (a *Assembler) Table() (*Table, error) {
+// one process assigns them. Of the rows that share an id (the shards leave repeats to the
+// commit), the one read first (by input file and row) is kept and the others are refused,
+// as one process would refuse them: they are returned, in input order, for the caller to
+// quarantine, and the table's Refused counts them. files names the table's input files by
+// FileIndex, for the reasons.
+func (a *Assembler) Table(files []string) (*Table, []Refusal, error) {
 	t := a.t
 	var placed int
 	for _, s := range a.idSegs {
 		placed += s.n
 	}
 	if placed != len(t.Bad) {
-		return nil, fmt.Errorf("%d of the %d used rows of the shards were added", placed, len(t.Bad))
+		return nil, nil, fmt.Errorf("%d of the %d used rows of the shards were added", placed, len(t.Bad))
 	}
 	sort.Slice(a.idSegs, func(i, j int) bool { return a.idSegs[i].start < a.idSegs[j].start })
 	t.idShards, t.idSegs = a.ids, a.idSegs
-	if err := checkUniqueIDs(t); err != nil {
-		return nil, err
+	dups := repeatedIDs(t)
+	var refusals []Refusal
+	if len(dups) > 0 {
+		drop := make([]bool, len(t.Bad))
+		for _, d := range dups {
+			ff, fr := a.placeOf(d.first)
+			if ff >= len(files) {
+				return nil, nil, fmt.Errorf("input file %d of %d", ff, len(files))
+			}
+			reason := fmt.Sprintf("duplicate_key:%s (first at %s row %d)", a.rules.ID, files[ff], fr)
+			for _, p := range d.repeats {
+				drop[p] = true
+				f, r := a.placeOf(p)
+				refusals = append(refusals, Refusal{File: f, Row: r, Reason: reason})
+			}
+		}
+		sort.Slice(refusals, func(i, j int) bool {
+			if refusals[i].File != refusals[j].File {
+				return refusals[i].File < refusals[j].File
+			}
+			return refusals[i].Row < refusals[j].Row
+		})
+		t.Refused["duplicate_key"] += int64(len(refusals))
+		a.compact(drop)
 	}
+	a.rowInFile = nil
 	if m := a.rules.Split.Method; m == "random" || m == "time" || m == "" {
 		assignRandom(t.Bad, t.Sample, a.rules.Split)
 	}
-	return t, nil
+	return t, refusals, nil
 }
 
-// checkUniqueIDs reports the first id that two rows share.
-func checkUniqueIDs(t *Table) error {
+// placeOf returns the input file and the row in it of the row at position p.
+func (a *Assembler) placeOf(p int) (int, int64) {
+	k := sort.Search(len(a.firsts), func(k int) bool { return a.firsts[k].pos > int64(p) }) - 1
+	return a.firsts[k].file, a.rowInFile[p]
+}
+
+// compact removes the rows marked in drop from the table.
+func (a *Assembler) compact(drop []bool) {
+	t := a.t
+	keep := make([]int32, 0, len(drop))
+	for p, d := range drop {
+		if !d {
+			keep = append(keep, int32(p))
+		}
+	}
+	n := len(keep)
+	for k, p := range keep {
+		t.Bad[k], t.Sample[k] = t.Bad[p], t.Sample[p]
+	}
+	t.Bad, t.Sample = t.Bad[:n], t.Sample[:n]
+	buf := make([]uint32, decodeChunk)
+	gather := func(c *frame.Codes, maxValue uint32) *frame.Codes {
+		out := frame.NewCodes(n, maxValue)
+		for start := 0; start < n; start += decodeChunk {
+			part := buf[:min(decodeChunk, n-start)]
+			c.Gather(part, keep[start:start+len(part)])
+			out.SetAll(start, part)
+		}
+		return out
+	}
+	for _, c := range t.Candidates {
+		if c.codes != nil {
+			c.codes = gather(c.codes, uint32(len(c.keys.keys)))
+		} else {
+			c.Cat.Codes = *gather(&c.Cat.Codes, uint32(len(c.Cat.Dict)-1))
+		}
+	}
+	ids := &frame.TextColumn{}
+	one := make([]string, 1)
+	for _, p := range keep {
+		t.idsFromShards(one, int(p))
+		ids.Append(one[0], true)
+	}
+	t.idShards, t.idSegs, t.idText = nil, nil, ids
+}
+
+// repeat is an id that several used rows share: the position of the first and of the others.
+type repeat struct {
+	first   int
+	repeats []int
+}
+
+// repeatedIDs finds the ids that several used rows of t share, by their first position.
+func repeatedIDs(t *Table) []repeat {
 	n := t.Used()
 	seed := maphash.MakeSeed()
 	type entry struct {
@@ -577,18 +686,38 @@ func checkUniqueIDs(t *Table) error {
 		}
 		return int(a.row - b.row)
 	})
+	var out []repeat
 	one, two := make([]string, 1), make([]string, 1)
-	for k := 1; k < n; k++ {
-		if hs[k].h != hs[k-1].h {
-			continue
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && hs[hi].h == hs[lo].h {
+			hi++
 		}
-		t.IDs(one, int(hs[k-1].row))
-		t.IDs(two, int(hs[k].row))
-		if one[0] == two[0] {
-			return fmt.Errorf("id %q is in two shards' rows (used rows %d and %d): ids must be unique across the table", one[0], hs[k-1].row+1, hs[k].row+1)
+		// Rows of one hash, by position: group those of equal ids (a hash collision
+		// between different ids is possible, if unlikely).
+		for i := lo; i < hi; i++ {
+			if hs[i].row < 0 {
+				continue
+			}
+			t.IDs(one, int(hs[i].row))
+			r := repeat{first: int(hs[i].row)}
+			for j := i + 1; j < hi; j++ {
+				if hs[j].row < 0 {
+					continue
+				}
+				if t.IDs(two, int(hs[j].row)); two[0] == one[0] {
+					r.repeats = append(r.repeats, int(hs[j].row))
+					hs[j].row = -1
+				}
+			}
+			if len(r.repeats) > 0 {
+				out = append(out, r)
+			}
 		}
+		lo = hi
 	}
-	return nil
+	sort.Slice(out, func(i, j int) bool { return out[i].first < out[j].first })
+	return out
 }
 
 // idsFromShards writes the ids of rows [start, start+len(dst)) of an assembled table.

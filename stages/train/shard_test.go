@@ -38,7 +38,14 @@ func shardedTable(t *testing.T, sizes []int, seed uint64) []ingest.Batch {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, sch)
 		for range size {
 			risk := rng.NormFloat64()
-			b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("C%07d", id))
+			switch {
+			case f == 3 && id%1000 == 17: // repeats an id of files 0 and 1 (other shards)
+				b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("C%07d", id/5))
+			case f == 5 && id%3000 == 1: // repeats an id of file 3
+				b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("C%07d", id-9000))
+			default:
+				b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("C%07d", id))
+			}
 			id++
 			if rng.Float64() < 1/(1+math.Exp(2.2-1.1*risk)) {
 				b.Field(1).(*array.StringBuilder).Append("bad")
@@ -72,8 +79,8 @@ func shardedTable(t *testing.T, sizes []int, seed uint64) []ingest.Batch {
 		b.Release()
 		// Two batches per file, as a reader hands them.
 		half := rec.NumRows() / 2
-		for _, r := range []arrow.Record{rec.NewSlice(0, half), rec.NewSlice(half, rec.NumRows())} {
-			batches = append(batches, ingest.Batch{Record: r, File: fmt.Sprintf("f%d.parquet", f), FirstRow: 0, FileIndex: f})
+		for k, r := range []arrow.Record{rec.NewSlice(0, half), rec.NewSlice(half, rec.NumRows())} {
+			batches = append(batches, ingest.Batch{Record: r, File: fmt.Sprintf("f%d.parquet", f), FirstRow: int64(k) * half, FileIndex: f})
 		}
 		rec.Release()
 	}
@@ -100,12 +107,13 @@ func shardOptions() Options {
 // fitSharded fits the table of batches as n shards would: each builds and encodes its
 // files' rows, the sketches and rows go through Arrow records, and an assembler rebuilds
 // the table, adding the shards' rows in reverse shard order.
-func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, []PartSummary) {
+func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, []PartSummary, []string) {
 	t.Helper()
 	ctx := context.Background()
 	rules, opts := shardRules(), shardOptions()
 	var sums []PartSummary
 	var sketches [][]arrow.Record
+	var refused []string // file, row, reason of every refused row
 	rows := make([][]arrow.Record, n)
 	for i := range n {
 		r := rules
@@ -122,6 +130,7 @@ func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, [
 		if err != nil {
 			t.Fatal(err)
 		}
+		refused = append(refused, quarantined(tab)...)
 		p, err := NewPart(ctx, tab, opts.Manual, opts.Binning.Special)
 		if err != nil {
 			t.Fatal(err)
@@ -161,20 +170,47 @@ func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, [
 	for _, s := range sketches {
 		s[0].Release()
 	}
-	tab, err := a.Table()
+	var files []string
+	for _, b := range batches {
+		if len(files) == b.FileIndex {
+			files = append(files, b.File)
+		}
+	}
+	tab, more, err := a.Table(files)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, r := range more {
+		refused = append(refused, fmt.Sprintf("%s %d %s", files[r.File], r.Row, r.Reason))
+	}
+	slices.Sort(refused)
 	res, err := FitTable(ctx, tab, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tab, res, sums
+	return tab, res, sums, refused
+}
+
+// quarantined lists the quarantine records of a table as "file row reason", sorted.
+func quarantined(tab *Table) []string {
+	var out []string
+	for _, q := range tab.Quarantine {
+		s := q.Schema()
+		fc := q.Column(s.FieldIndices("_source_file")[0]).(*array.String)
+		rc := q.Column(s.FieldIndices("_source_row")[0]).(*array.Int64)
+		wc := q.Column(s.FieldIndices("reason")[0]).(*array.String)
+		for i := range int(q.NumRows()) {
+			out = append(out, fmt.Sprintf("%s %d %s", fc.Value(i), rc.Value(i), wc.Value(i)))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestShardsFitLikeOneProcess fits a table of seven files in one process and as 1, 3 and 4
-// shards, and requires the same table (labels, samples, ids), the same variable reports and
-// scorecard and the same bins for every row. x has more distinct values than a key set
+// shards, and requires the same table (labels, samples, ids), the same refused rows with the
+// same reasons (ids repeated within a shard and across shards), the same variable reports
+// and scorecard and the same bins for every row. x has more distinct values than a key set
 // holds, so it is bucketed: by the one shard that reads them all, by the commit when
 // shards of fewer values keep theirs exact.
 func TestShardsFitLikeOneProcess(t *testing.T) {
@@ -192,6 +228,10 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := one.Used()
+	wantRefused := quarantined(one)
+	if one.Refused["duplicate_key"] < 20 {
+		t.Fatalf("refused %v: the table repeats too few ids", one.Refused)
+	}
 	ids := make([]string, used)
 	one.IDs(ids, 0)
 	bad, sample := slices.Clone(one.Bad), slices.Clone(one.Sample)
@@ -206,7 +246,16 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 
 	for _, n := range []int{1, 3, 4} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			tab, got, sums := fitSharded(t, batches, n)
+			tab, got, sums, refused := fitSharded(t, batches, n)
+			if !slices.Equal(refused, wantRefused) || fmt.Sprint(tab.Refused) != fmt.Sprint(one.Refused) {
+				t.Errorf("refused %v (%d rows), one process %v (%d rows)", tab.Refused, len(refused), one.Refused, len(wantRefused))
+				for i := range min(len(refused), len(wantRefused)) {
+					if refused[i] != wantRefused[i] {
+						t.Errorf("first difference: %q versus %q", refused[i], wantRefused[i])
+						break
+					}
+				}
+			}
 			shifts := []uint8{}
 			for _, s := range sums {
 				shifts = append(shifts, s.Variables[0].Shift)

@@ -33,7 +33,8 @@ type Rules struct {
 	// Categorical names numeric columns that are binned as categories.
 	Categorical map[string]bool
 	// Shard says the table is one shard's share of a sharded run: rows that need a random
-	// sample keep train until the commit assigns them over the whole table (Assembler).
+	// sample keep train until the commit assigns them over the whole table, and repeated
+	// ids are left for the commit to find among all the shards' rows (Assembler).
 	Shard bool
 }
 
@@ -171,7 +172,12 @@ type Builder struct {
 	reasons                 []string
 	used                    []int
 
-	row      int64 // input rows so far
+	row       int64 // input rows so far
+	file      int   // the current batch's FileIndex
+	firstRow  int64 // the current batch's FirstRow
+	fileNames map[int]string
+	// seenNum and seenText map the ids of used rows to where they were read: their input
+	// file and row in it (place).
 	seenNum  map[uint64]int64
 	seenText map[string]int64
 	lastNum  float64
@@ -181,7 +187,7 @@ type Builder struct {
 
 // NewBuilder returns a builder for tables read with rules.
 func NewBuilder(rules Rules) *Builder {
-	return &Builder{rules: rules, t: &Table{Refused: map[string]int64{}}, ordered: true}
+	return &Builder{rules: rules, t: &Table{Refused: map[string]int64{}}, ordered: true, fileNames: map[int]string{}}
 }
 
 // start resolves the columns of the first batch's schema.
@@ -287,6 +293,11 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 		}
 	}
 	n := int(rec.NumRows())
+	if f := b.t.files; len(f) == 0 || f[len(f)-1].Index != batch.FileIndex {
+		b.t.files = append(b.t.files, PartFile{Index: batch.FileIndex})
+		b.fileNames[batch.FileIndex] = batch.File
+	}
+	b.file, b.firstRow = batch.FileIndex, batch.FirstRow
 	if n == 0 {
 		return nil
 	}
@@ -382,7 +393,7 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 			}
 		}
 		if reason == "" && b.seenNum != nil {
-			reason = b.checkID(i, row)
+			reason = b.checkID(i, place(b.file, b.firstRow+int64(i)))
 		}
 		reasons[i] = reason
 		if reason != "" {
@@ -447,24 +458,35 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 	b.lastText = strings.Clone(b.lastText)
 	b.row += int64(n)
 	b.t.Input = b.row
-	if f := b.t.files; len(f) > 0 && f[len(f)-1].Index == batch.FileIndex {
-		f[len(f)-1].Used += int64(n - refused)
-	} else {
-		b.t.files = append(b.t.files, PartFile{Index: batch.FileIndex, Used: int64(n - refused)})
-	}
+	f := &b.t.files[len(b.t.files)-1]
+	f.Input += int64(n)
+	f.Used += int64(n - refused)
 	return nil
 }
 
-// checkID applies the id rules to row i of the batch (input row row): a null id refuses the
-// row, and so does an id equal to an earlier used row's (the first occurrence is kept).
+// place packs where a row was read: its input file (FileIndex) and its row in the file.
+func place(file int, row int64) int64 { return int64(file)<<40 | row }
+
+// duplicateReason is the reason a row whose id repeats the row at place first is refused
+// for: it names the file and row of the first, which do not depend on how the table's files
+// were shared out.
+func (b *Builder) duplicateReason(first int64) string {
+	return fmt.Sprintf("duplicate_key:%s (first at %s row %d)", b.rules.ID, b.fileNames[int(first>>40)], first&(1<<40-1))
+}
+
+// checkID applies the id rules to row i of the batch (read at place at): a null id refuses
+// the row, and so does an id equal to an earlier used row's (the first occurrence is kept).
 // Strictly increasing ids, the common case of sorted extracts, need no lookup table; the
 // table is built from the ids kept so far at the first id out of order.
-func (b *Builder) checkID(i int, row int64) string {
+func (b *Builder) checkID(i int, at int64) string {
 	r := b.rules
 	if b.icol.Kind == frame.Numeric {
 		v := b.icol.Num[i]
 		if math.IsNaN(v) {
 			return "null_id:" + r.ID
+		}
+		if r.Shard {
+			return "" // repeats are found over all shards (Assembler)
 		}
 		if b.ordered {
 			if b.t.idNum.Len()+len(b.used) == 0 || v > b.lastNum {
@@ -476,14 +498,17 @@ func (b *Builder) checkID(i int, row int64) string {
 		}
 		key := math.Float64bits(v)
 		if first, dup := b.seenNum[key]; dup {
-			return fmt.Sprintf("duplicate_key:%s (first at row %d)", r.ID, first)
+			return b.duplicateReason(first)
 		}
-		b.seenNum[key] = row
+		b.seenNum[key] = at
 		return ""
 	}
 	s, ok := b.icol.Text(i)
 	if !ok {
 		return "null_id:" + r.ID
+	}
+	if r.Shard {
+		return ""
 	}
 	if b.ordered {
 		if b.t.idText.Len()+len(b.used) == 0 || s > b.lastText {
@@ -494,26 +519,33 @@ func (b *Builder) checkID(i int, row int64) string {
 		b.fillSeen()
 	}
 	if first, dup := b.seenText[s]; dup {
-		return fmt.Sprintf("duplicate_key:%s (first at row %d)", r.ID, first)
+		return b.duplicateReason(first)
 	}
-	b.seenText[strings.Clone(s)] = row
+	b.seenText[strings.Clone(s)] = at
 	return ""
 }
 
 // fillSeen fills the lookup table of ids with the ids of the used rows so far: those kept
 // in the table and those of the current batch (b.used, not yet appended).
 func (b *Builder) fillSeen() {
-	// Input row numbers of the used rows so far, in order.
-	rows := make([]int64, 0, b.t.Used())
-	next := int64(0)
+	// Where the used rows so far were read, in order: the kept ones of every file (the
+	// current one's rows before this batch included), then those of this batch.
+	rows := make([]int64, 0, b.t.Used()+len(b.used))
+	var input int64 // input row of the file's first row
 	ri := 0
-	for len(rows) < b.t.Used() {
-		if ri < len(b.t.refused) && b.t.refused[ri] == next {
-			ri++
-		} else {
-			rows = append(rows, next)
+	for _, f := range b.t.files {
+		n := f.Input // the current batch is not counted yet
+		for r := int64(0); r < n; r++ {
+			if ri < len(b.t.refused) && b.t.refused[ri] == input+r {
+				ri++
+				continue
+			}
+			rows = append(rows, place(f.Index, r))
 		}
-		next++
+		input += n
+	}
+	for _, i := range b.used {
+		rows = append(rows, place(b.file, b.firstRow+int64(i)))
 	}
 	if b.icol.Kind == frame.Numeric {
 		kept := make([]float64, b.t.idNum.Len())

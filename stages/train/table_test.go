@@ -164,7 +164,8 @@ func TestBuilderMatchesPrepare(t *testing.T) {
 					for i, r := range p.Reasons {
 						if r != "" {
 							wantRows = append(wantRows, int64(i))
-							wantReasons = append(wantReasons, r)
+							// The table names the file of the first occurrence too.
+							wantReasons = append(wantReasons, strings.Replace(r, "(first at row ", "(first at t.csv row ", 1))
 						}
 					}
 					if !slices.Equal(rows, wantRows) || !slices.Equal(reasons, wantReasons) {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -237,6 +238,102 @@ func TestFourShardsOnMinIO(t *testing.T) {
 	if !strings.Contains(latest, runID) {
 		t.Errorf("latest.json %s", latest)
 	}
+}
+
+// TestFourTrainShardsOnMinIO trains German Credit, seven Parquet files in MinIO whose ids
+// repeat across files, as four processes of the real binary and a commit, and in one process
+// under the same run id: the scorecard, its PMML, metrics.json, the binning table and the
+// scored rows are the same bytes, and the quarantine holds the same rows.
+func TestFourTrainShardsOnMinIO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts MinIO")
+	}
+	srv := miniotest.Start(t)
+	stores := storage.NewStores(storage.Options{})
+	bucket := "s3://" + srv.Bucket
+	uploadGermanCredit(t, stores, bucket+"/in")
+	job := filepath.Join(t.TempDir(), "train.yaml")
+	os.WriteFile(job, []byte(fmt.Sprintf("kind: train\nname: gc\ninputs: {table: %s/in/}\nid: customer_id\ntarget: {column: creditability, bad: bad}\nexclude: [sample]\nsplit: {method: random, seed: 3}\noutput: %s/sharded\n", bucket, bucket)), 0o644)
+	var wg sync.WaitGroup
+	results := make([]proc, 4)
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = lendscore(t, []string{fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i)}, "run", job, "--shards", "4", "--as-of", "2026-06-30")
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", i, r.code, r.stderr)
+		}
+	}
+	p := lendscore(t, nil, "commit", job, "--shards", "4", "--as-of", "2026-06-30")
+	id := regexp.MustCompile(`published train run (\S+) to`).FindStringSubmatch(p.stdout)
+	if p.code != 0 || id == nil {
+		t.Fatalf("commit: exit %d: %s %s", p.code, p.stdout, p.stderr)
+	}
+	runID := id[1]
+	if p := lendscore(t, nil, "run", job, "--run-id", runID, "--as-of", "2026-06-30", "--set", "output="+bucket+"/one"); p.code != 0 {
+		t.Fatalf("one process: %s", p.stderr)
+	}
+	sharded := objects(t, stores, bucket+"/sharded/runs/"+runID)
+	one := objects(t, stores, bucket+"/one/runs/"+runID)
+	for _, name := range []string{"model/scorecard.json", "model/scorecard.pmml", "metrics.json", "binning.csv"} {
+		if len(one[name]) == 0 || !bytes.Equal(sharded[name], one[name]) {
+			t.Errorf("%s: sharded and one process differ", name)
+		}
+	}
+	var scored int
+	for name := range one {
+		if strings.HasPrefix(name, "scored/") {
+			scored++
+			if err := pqscan.Equivalent(sharded[name], one[name]); err != nil {
+				t.Errorf("%s: sharded and one process differ: %v", name, err)
+			}
+		}
+	}
+	qs, qo := quarantineRows(t, sharded), quarantineRows(t, one)
+	if scored == 0 || len(qo) != 3 || !slices.Equal(qs, qo) {
+		t.Errorf("%d scored parts; quarantine %q, one process %q", scored, qs, qo)
+	}
+	if !strings.Contains(string(objects(t, stores, bucket+"/sharded")["latest.json"]), runID) {
+		t.Errorf("latest.json does not name %s", runID)
+	}
+}
+
+// quarantineRows returns the rows of a run's quarantine parts (objects by relative key),
+// one line each, sorted.
+func quarantineRows(t *testing.T, objs map[string][]byte) []string {
+	t.Helper()
+	var rows []string
+	for name, data := range objs {
+		if !strings.HasPrefix(name, "quarantine/") {
+			continue
+		}
+		f := filepath.Join(t.TempDir(), "q.parquet")
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := ingest.ReadTable(context.Background(), storage.NewStores(storage.Options{}), "q", f, ingest.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range tbl.Batches {
+			for i := range int(b.Record.NumRows()) {
+				var sb strings.Builder
+				for _, c := range b.Record.Columns() {
+					sb.WriteString(c.ValueStr(i))
+					sb.WriteByte('|')
+				}
+				rows = append(rows, sb.String())
+			}
+		}
+		tbl.Release()
+	}
+	slices.Sort(rows)
+	return rows
 }
 
 func TestPlacementFlags(t *testing.T) {

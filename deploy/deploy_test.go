@@ -122,6 +122,36 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 }
 
+// TestKubernetesTrainManifests: the sharded train run's job spec loads (a train job with an
+// id column, which sharded training needs), its Indexed Job has as many completions as
+// --shards, and its commit Job gets the same spec, --shards and --as-of.
+func TestKubernetesTrainManifests(t *testing.T) {
+	docs := readDocs(t, "kubernetes/train-job.yaml")
+	if len(docs) != 3 || docs[0].Kind != "ConfigMap" || docs[1].Kind != "Job" || docs[2].Kind != "Job" {
+		t.Fatalf("train-job.yaml holds %d objects", len(docs))
+	}
+	spec, err := jobs.Parse("train.yaml", []byte(docs[0].Data["train.yaml"]), nil, "2026-06-30")
+	if err != nil {
+		t.Fatalf("the ConfigMap's job spec: %v", err)
+	}
+	if spec.Kind != jobs.KindTrain || spec.ID == "" || spec.Inputs.Relational() || !strings.Contains(spec.Inputs.Table, "dt=2026-06-30") {
+		t.Errorf("job spec %+v", spec)
+	}
+	job := docs[1].Spec
+	c := job.Template.Spec.Containers[0]
+	shards := flagValue(c.Args, "shards")
+	if job.CompletionMode != "Indexed" || job.Completions == 0 || job.Completions != job.Parallelism || shards != itoa(job.Completions) {
+		t.Errorf("completionMode %s, completions %d, parallelism %d, --shards %s", job.CompletionMode, job.Completions, job.Parallelism, shards)
+	}
+	if c.Args[0] != "run" || !strings.HasPrefix(c.Args[1], c.VolumeMounts[0].MountPath+"/") || flagValue(c.Args, "as-of") == "" {
+		t.Errorf("shard args %v", c.Args)
+	}
+	ca := docs[2].Spec.Template.Spec.Containers[0].Args
+	if ca[0] != "commit" || ca[1] != c.Args[1] || flagValue(ca, "shards") != shards || flagValue(ca, "as-of") != flagValue(c.Args, "as-of") {
+		t.Errorf("commit args %v do not match the shards' %v", ca, c.Args)
+	}
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 type batchDef struct {

@@ -26,8 +26,9 @@ import (
 // resolution their union allows, and one process gets the same keys, smallest values and
 // therefore the same model as any number of shards.
 
-// KeyCap is the most keys a numeric variable's key set holds.
-const KeyCap = 1 << 16
+// KeyCap is the most keys a numeric variable's key set holds: a row's key, one more than
+// its index (0 is missing), fits in 16 bits.
+const KeyCap = 1<<16 - 1
 
 // firstShift is the first bucketed resolution: sort keys shifted right by 40 bits keep the
 // sign, the exponent and 12 bits of mantissa, values within 1/4096 of each other.

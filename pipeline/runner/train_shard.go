@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -163,6 +165,11 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 		run.ShowProgress(env.Progress)
 	}
 	in := newTrainInput(spec)
+	// A large table is held while garbage is made at a high rate: collect more often, as
+	// one process does (runTrain).
+	if m.Rows[in.tableName].Used >= largeTableRows && os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+	}
 	var t *train.Table
 	err = run.Stage(ctx, "assemble", func(ctx context.Context) error {
 		_, objs, err := ingest.ResolveTable(ctx, env.Stores, spec.Inputs.Table)

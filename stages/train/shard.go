@@ -668,24 +668,42 @@ func repeatedIDs(t *Table) []repeat {
 		h   uint64
 		row int32
 	}
-	hs := make([]entry, n)
+	// By hash, rows ascending among equal hashes: the ids are hashed twice, to count the
+	// rows of each partition (the top 16 bits), then to place them; each small partition
+	// is then sorted stably.
+	const parts = 1 << 16
+	var ends [parts + 1]int
 	ids := make([]string, decodeChunk)
-	for start := 0; start < n; start += decodeChunk {
-		part := ids[:min(decodeChunk, n-start)]
-		t.IDs(part, start)
-		for k, s := range part {
-			hs[start+k] = entry{maphash.String(seed, s), int32(start + k)}
+	eachHash := func(fn func(h uint64, row int)) {
+		for start := 0; start < n; start += decodeChunk {
+			part := ids[:min(decodeChunk, n-start)]
+			t.IDs(part, start)
+			for k, s := range part {
+				fn(maphash.String(seed, s), start+k)
+			}
 		}
 	}
-	slices.SortFunc(hs, func(a, b entry) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return int(a.row - b.row)
+	eachHash(func(h uint64, _ int) { ends[h>>48+1]++ })
+	for p := 1; p <= parts; p++ {
+		ends[p] += ends[p-1]
+	}
+	hs := make([]entry, n)
+	next := ends
+	eachHash(func(h uint64, row int) {
+		hs[next[h>>48]] = entry{h, int32(row)}
+		next[h>>48]++
 	})
+	for p := range parts {
+		slices.SortStableFunc(hs[ends[p]:ends[p+1]], func(a, b entry) int {
+			switch {
+			case a.h < b.h:
+				return -1
+			case a.h > b.h:
+				return 1
+			}
+			return 0
+		})
+	}
 	var out []repeat
 	one, two := make([]string, 1), make([]string, 1)
 	for lo := 0; lo < n; {
@@ -695,7 +713,7 @@ func repeatedIDs(t *Table) []repeat {
 		}
 		// Rows of one hash, by position: group those of equal ids (a hash collision
 		// between different ids is possible, if unlikely).
-		for i := lo; i < hi; i++ {
+		for i := lo; i < hi && hi-lo > 1; i++ {
 			if hs[i].row < 0 {
 				continue
 			}

@@ -80,6 +80,11 @@ measure "train flat Parquet 10,000,000 rows x 20 vars" "< 30 s, < 1 GB" \
 mapfile -t score_rows < <(RUNS=$RUNS bash scripts/bench-score.sh)
 rows+=("${score_rows[@]}")
 
+# Issue 5: the same 10,000,000 rows as ten files, trained as 4 shards and a commit against
+# one process (scripts/bench-train-shards.sh prints its table rows).
+mapfile -t shard_rows < <(RUNS=$RUNS bash scripts/bench-train-shards.sh)
+rows+=("${shard_rows[@]}")
+
 # Micro-benchmarks of the kernels.
 micro=$(go test -run '^$' -bench . -benchtime 3x ./models/... ./stages/train ./stages/features ./stages/ingest 2>/dev/null | grep -E '^(Benchmark|ok|pkg)' || true)
 

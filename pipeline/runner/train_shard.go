@@ -150,7 +150,7 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 	// Files outside the shards' folders and their quarantine parts are the commit's own (an
 	// earlier attempt's), which it writes again.
 	own := func(rel string) bool {
-		return !strings.HasPrefix(rel, "shards/") && !strings.HasPrefix(rel, "quarantine/")
+		return strings.HasPrefix(rel, "quarantine/part-commit-") || !strings.HasPrefix(rel, "shards/") && !strings.HasPrefix(rel, "quarantine/")
 	}
 	m, _, err := pipeline.MergeShards(ctx, env.Stores, out, runID, n, own)
 	if err != nil {

@@ -17,7 +17,14 @@ import (
 // earlier ones (refused by the row rules), as CSV files of the given sizes.
 func writeGermanCreditFiles(t *testing.T, dir string, sizes []int) {
 	t.Helper()
-	f, err := os.Open("../../testdata/germancredit.csv")
+	writeTableFiles(t, "../../testdata/germancredit.csv", dir, sizes)
+}
+
+// writeTableFiles writes the CSV table src with an id column as files of the given sizes
+// (see writeGermanCreditFiles).
+func writeTableFiles(t *testing.T, src, dir string, sizes []int) {
+	t.Helper()
+	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +161,112 @@ func firstDiff(a, b string) string {
 		i++
 	}
 	return a[max(0, i-200):min(len(a), i+200)]
+}
+
+// TestTrainShardsEdgeCases: more shards than files (shards that read nothing), a split by a
+// column, and a commit run again after it was killed before its manifest: each publishes
+// what one process publishes.
+func TestTrainShardsEdgeCases(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	writeTableFiles(t, "../../testdata/germancredit_split.csv", in, []int{400, 350, 250})
+	ctx := context.Background()
+	spec := func(out, split string) *jobs.Spec {
+		t.Helper()
+		s, err := jobs.Parse("train.yaml", []byte(fmt.Sprintf("kind: train\nname: gc\ninputs: {table: %s}\nid: applicant\ntarget: {column: creditability, bad: bad}\n%soutput: %s\n", in, split, out)), nil, "2026-06-30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	same := func(t *testing.T, a, b string) {
+		t.Helper()
+		for _, f := range []string{"model/scorecard.json", "metrics.json", "binning.csv"} {
+			wa, _ := os.ReadFile(filepath.Join(a, f))
+			wb, _ := os.ReadFile(filepath.Join(b, f))
+			if len(wa) == 0 || string(wa) != string(wb) {
+				t.Errorf("%s differs from one process's", f)
+			}
+		}
+		sameBytes(t, "scored", a, b)
+	}
+	for _, tc := range []struct {
+		name, split string
+		shards      int
+	}{
+		{"five shards for three files", "exclude: [sample]\n", 5},
+		{"split by a column", "split: {method: column, column: sample}\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sharded := spec(filepath.Join(dir, tc.name, "sharded"), tc.split)
+			for i := range tc.shards {
+				if _, err := RunShard(ctx, sharded, *testEnv(), Shard{i, tc.shards}, ""); err != nil {
+					t.Fatalf("shard %d: %v", i, err)
+				}
+			}
+			m, err := Commit(ctx, sharded, *testEnv(), tc.shards, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			one := spec(filepath.Join(dir, tc.name, "one"), tc.split)
+			want, err := RunAs(ctx, one, *testEnv(), m.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(m.Rows) != fmt.Sprint(want.Rows) {
+				t.Errorf("rows %v, want %v", m.Rows, want.Rows)
+			}
+			same(t, runDirOf(one, want), runDirOf(sharded, m))
+
+			// Killed after it wrote its files, before its manifest: run again, it
+			// rewrites them and publishes the same run.
+			run := runDirOf(sharded, m)
+			os.Remove(filepath.Join(run, "manifest.json"))
+			os.Remove(filepath.Join(sharded.Output, "latest.json"))
+			again, err := Commit(ctx, sharded, *testEnv(), tc.shards, "")
+			if err != nil {
+				t.Fatalf("commit again: %v", err)
+			}
+			if again.RunID != m.RunID || fmt.Sprint(again.Rows) != fmt.Sprint(m.Rows) || latestRunID(t, sharded.Output) != m.RunID {
+				t.Errorf("commit again: run %s rows %v", again.RunID, again.Rows)
+			}
+			same(t, runDirOf(one, want), run)
+		})
+	}
+}
+
+// TestTrainShardsRefuseDisagreeingTypes: CSV files are typed per shard; a column that one
+// shard reads as numbers and another as text is refused at the commit, by name.
+func TestTrainShardsRefuseDisagreeingTypes(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	var a, b strings.Builder
+	a.WriteString("id,y,x\n")
+	b.WriteString("id,y,x\n")
+	for i := range 200 {
+		y := []string{"good", "bad"}[i%3/2]
+		fmt.Fprintf(&a, "a%d,%s,%d\n", i, y, i%17)
+		x := fmt.Sprint(i % 13)
+		if i%50 == 0 {
+			x = "?"
+		}
+		fmt.Fprintf(&b, "b%d,%s,%s\n", i, y, x)
+	}
+	os.WriteFile(filepath.Join(in, "a.csv"), []byte(a.String()), 0o644)
+	os.WriteFile(filepath.Join(in, "b.csv"), []byte(b.String()), 0o644)
+	spec, err := jobs.Parse("t.yaml", []byte(fmt.Sprintf("kind: train\nname: t\ninputs: {table: %s}\nid: id\ntarget: {column: y, bad: bad}\noutput: %s\n", in, filepath.Join(dir, "out"))), nil, "2026-06-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 2 {
+		if _, err := RunShard(ctx, spec, *testEnv(), Shard{i, 2}, ""); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+	}
+	_, err = Commit(ctx, spec, *testEnv(), 2, "")
+	if err == nil || !strings.Contains(err.Error(), "column x") || !strings.Contains(err.Error(), "Parquet") {
+		t.Fatalf("commit: %v", err)
+	}
 }

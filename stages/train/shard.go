@@ -386,9 +386,10 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 	if len(first) != len(rules.Candidates) {
 		return nil, fmt.Errorf("the shards have %d candidates, the job %d", len(first), len(rules.Candidates))
 	}
+	empty := make([]bool, len(shards)) // shards that read no file: nothing to disagree on
 	for si, s := range shards {
 		if len(s.Variables) == 0 && len(s.Files) == 0 && s.Input == 0 {
-			shards[si].Variables = first // read no file: nothing to disagree on
+			empty[si] = true
 			continue
 		}
 		if len(s.Variables) != len(first) {
@@ -413,7 +414,10 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 		dicts[j] = make([][]string, len(shards))
 		for si, s := range shards {
 			if first[j].Kind == frame.Numeric.String() {
-				sets[j][si] = &keySet{shift: s.Variables[j].Shift, cuts: s.Variables[j].Cuts}
+				sets[j][si] = &keySet{cuts: first[j].Cuts}
+				if !empty[si] {
+					sets[j][si].shift = s.Variables[j].Shift
+				}
 			} else {
 				dicts[j][si] = []string{""}
 			}
@@ -434,7 +438,10 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 		c := &Candidate{Name: v.Name}
 		if v.Kind == frame.Numeric.String() {
 			for si, ks := range sets[j] {
-				if len(ks.keys) != shards[si].Variables[j].Keys || !slices.IsSorted(ks.keys) {
+				if empty[si] && len(ks.keys) == 0 {
+					continue
+				}
+				if empty[si] || len(ks.keys) != shards[si].Variables[j].Keys || !slices.IsSorted(ks.keys) {
 					return nil, fmt.Errorf("shard %d: the sketch of %s does not match its summary", si, v.Name)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -208,7 +209,7 @@ func quarantined(tab *Table) []string {
 }
 
 // TestShardsFitLikeOneProcess fits a table of seven files in one process and as 1, 3 and 4
-// shards, and requires the same table (labels, samples, ids), the same refused rows with the
+// shards (and as 3 on one core), and requires the same table (labels, samples, ids), the same refused rows with the
 // same reasons (ids repeated within a shard and across shards), the same variable reports
 // and scorecard and the same bins for every row. x has more distinct values than a key set
 // holds, so it is bucketed: by the one shard that reads them all, by the commit when
@@ -244,8 +245,12 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 		t.Fatalf("x is not in the scorecard; the test needs it: %s", wantJSON)
 	}
 
-	for _, n := range []int{1, 3, 4} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
+	for _, tc := range []struct{ shards, procs int }{{1, 0}, {3, 0}, {4, 0}, {3, 1}} {
+		n := tc.shards
+		t.Run(fmt.Sprintf("%d shards, GOMAXPROCS %d", n, tc.procs), func(t *testing.T) {
+			if tc.procs > 0 {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(tc.procs))
+			}
 			tab, got, sums, refused := fitSharded(t, batches, n)
 			if !slices.Equal(refused, wantRefused) || fmt.Sprint(tab.Refused) != fmt.Sprint(one.Refused) {
 				t.Errorf("refused %v (%d rows), one process %v (%d rows)", tab.Refused, len(refused), one.Refused, len(wantRefused))

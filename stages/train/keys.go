@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -192,15 +193,7 @@ func mergeKeySets(sets []*keySet) (*keySet, [][]uint32) {
 			items = append(items, item{rekey(k, s.mins[i], s.shift, shift, s.cuts), s.mins[i], s.counts[i], si, i})
 		}
 	}
-	slices.SortStableFunc(items, func(a, b item) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(a.key, b.key) })
 	out := &keySet{shift: shift}
 	if len(sets) > 0 {
 		out.cuts = sets[0].cuts

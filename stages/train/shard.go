@@ -1,16 +1,15 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
 	"math"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -139,25 +138,10 @@ func NewPart(ctx context.Context, t *Table, manual map[string][]string, special 
 	}
 	zeros := make([]int8, n)
 	errs := make([]error, len(t.Candidates))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(t.Candidates)) {
-		wg.Go(func() {
-			var s binScratch
-			for i := range next {
-				errs[i] = s.encode(t.Candidates[i], all, zeros, manual, special)
-			}
-		})
-	}
-	for i := range t.Candidates {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := forEachCandidate(ctx, len(t.Candidates), 0, func(i int, s *binScratch) {
+		errs[i] = s.encode(t.Candidates[i], all, zeros, manual, special)
+	})
+	if err != nil {
 		return nil, err
 	}
 	for i, c := range t.Candidates {
@@ -701,15 +685,7 @@ func repeatedIDs(t *Table) []repeat {
 		next[h>>48]++
 	})
 	for p := range parts {
-		slices.SortStableFunc(hs[ends[p]:ends[p+1]], func(a, b entry) int {
-			switch {
-			case a.h < b.h:
-				return -1
-			case a.h > b.h:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(hs[ends[p]:ends[p+1]], func(a, b entry) int { return cmp.Compare(a.h, b.h) })
 	}
 	var out []repeat
 	one, two := make([]string, 1), make([]string, 1)

@@ -313,33 +313,12 @@ func binAll(ctx context.Context, t *Table, rows, other []int32, y []int8, opts O
 	vars := make([]*binning.Variable, n)
 	codes := make([]*frame.Codes, n)
 	errs := make([]error, n)
-	par := opts.Parallelism
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(par, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var s binScratch
-			for i := range next {
-				c := t.Candidates[i]
-				reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, other, y, opts, &s)
-				c.Num, c.Cat, c.keys, c.codes = nil, nil, nil, nil
-			}
-		}()
-	}
-	for i := range t.Candidates {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := forEachCandidate(ctx, n, opts.Parallelism, func(i int, s *binScratch) {
+		c := t.Candidates[i]
+		reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, other, y, opts, s)
+		c.Num, c.Cat, c.keys, c.codes = nil, nil, nil, nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	out := map[string]*frame.Codes{}
@@ -354,6 +333,34 @@ func binAll(ctx context.Context, t *Table, rows, other []int32, y []int8, opts O
 		}
 	}
 	return reports, out, nil
+}
+
+// forEachCandidate calls fn(i, s) for every candidate i < n on up to par goroutines
+// (GOMAXPROCS when par ≤ 0), each with scratch buffers of its own, candidates taken in
+// order. Once ctx is done no candidate is started; ctx's error is returned.
+func forEachCandidate(ctx context.Context, n, par int, fn func(i int, s *binScratch)) error {
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(par, n) {
+		wg.Go(func() {
+			var s binScratch
+			for i := range next {
+				fn(i, &s)
+			}
+		})
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
 }
 
 // binScratch holds one binning worker's buffers, reused from variable to variable.

@@ -294,6 +294,7 @@ type Assembler struct {
 	t         *Table
 	shards    []PartSummary
 	starts    map[int]int64 // input file → position of its next used row
+	left      map[int]int64 // input file → used rows not yet added
 	firsts    []fileStart   // input files by position of their first used row
 	rowInFile []int64       // per position, the row's row in its input file
 	remaps    [][][]uint32  // [shard][candidate] shard code → merged code
@@ -329,7 +330,7 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 	if len(shards) == 0 || len(sketches) != len(shards) {
 		return nil, fmt.Errorf("%d shard summaries and %d sketches", len(shards), len(sketches))
 	}
-	a := &Assembler{rules: rules, shards: shards, t: &Table{Refused: map[string]int64{}}, starts: map[int]int64{}}
+	a := &Assembler{rules: rules, shards: shards, t: &Table{Refused: map[string]int64{}}, starts: map[int]int64{}, left: map[int]int64{}}
 	var files []PartFile
 	var used int64
 	for _, s := range shards {
@@ -349,6 +350,7 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 			return nil, fmt.Errorf("input file %d was read by two shards", f.Index)
 		}
 		a.starts[f.Index] = pos
+		a.left[f.Index] = f.Used
 		a.firsts = append(a.firsts, fileStart{f.Index, pos})
 		pos += f.Used
 	}
@@ -511,11 +513,11 @@ func (a *Assembler) Add(shard int, rec arrow.Record) error {
 		if !ok {
 			return fmt.Errorf("shard %d: rows of input file %d, which no shard summary lists", shard, file[lo])
 		}
-		a.starts[int(file[lo])] = start + int64(hi-lo)
-		at := int(start)
-		if at+hi-lo > len(a.t.Bad) {
+		if a.left[int(file[lo])] -= int64(hi - lo); a.left[int(file[lo])] < 0 {
 			return fmt.Errorf("shard %d: more rows of input file %d than its summary counts", shard, file[lo])
 		}
+		a.starts[int(file[lo])] = start + int64(hi-lo)
+		at := int(start)
 		copy(a.t.Bad[at:], bad[lo:hi])
 		copy(a.t.Sample[at:], sample[lo:hi])
 		copy(a.rowInFile[at:], rows[lo:hi])

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -403,4 +404,65 @@ func keySetOf(vals []float64, cuts []float64) *keySet {
 			i = j
 		}
 	}, cuts)
+}
+
+// TestAssemblerRefuses: parts that do not fit together are refused with the reason — a
+// summary whose candidates differ from the job's, rows sent twice, rows missing.
+func TestAssemblerRefuses(t *testing.T) {
+	ctx := context.Background()
+	batches := shardedTable(t, []int{500, 700}, 9)
+	rules, opts := shardRules(), shardOptions()
+	var sums []PartSummary
+	var sketches [][]arrow.Record
+	var rows [][]arrow.Record
+	for i := range 2 {
+		r := rules
+		r.Shard = true
+		b := NewBuilder(r)
+		for _, batch := range batches {
+			if batch.FileIndex == i {
+				b.Add(ctx, batch)
+			}
+		}
+		tab, err := b.Table()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPart(ctx, tab, opts.Manual, opts.Binning.Special)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, p.Summary)
+		sk := p.Sketch(memory.DefaultAllocator)
+		t.Cleanup(sk.Release)
+		sketches = append(sketches, []arrow.Record{sk})
+		rows = append(rows, nil)
+		p.Rows(memory.DefaultAllocator, 256, func(rec arrow.Record) error {
+			rec.Retain()
+			t.Cleanup(rec.Release)
+			rows[i] = append(rows[i], rec)
+			return nil
+		})
+	}
+	files := []string{"f0.parquet", "f1.parquet"}
+	other := rules
+	other.Candidates = []string{"x", "k", "c", "m"}
+	if _, err := NewAssembler(other, sums, sketches); err == nil || !strings.Contains(err.Error(), "candidate 3 is m, want c") {
+		t.Errorf("other candidates: %v", err)
+	}
+	a, err := NewAssembler(rules, sums, sketches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range rows[0] {
+		if err := a.Add(0, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := a.Table(files); err == nil || !strings.Contains(err.Error(), "were added") {
+		t.Errorf("rows missing: %v", err)
+	}
+	if err := a.Add(0, rows[0][0]); err == nil || !strings.Contains(err.Error(), "more rows of input file 0") {
+		t.Errorf("rows sent twice: %v", err)
+	}
 }

@@ -32,11 +32,12 @@ const usage = `usage: lendscore <command> [arguments]
 
 commands:
   run JOB.yaml [--as-of YYYY-MM-DD] [--set key=value]...   run a job spec
-      [--shard i/n | --shards n] [--run-id ID]             one shard of a sharded score run (index of
-                                                            --shards from $JOB_COMPLETION_INDEX or
-                                                            $AWS_BATCH_JOB_ARRAY_INDEX)
+      [--shard i/n | --shards n] [--run-id ID]             one shard of a sharded score or train run
+                                                            (index of --shards from $JOB_COMPLETION_INDEX
+                                                            or $AWS_BATCH_JOB_ARRAY_INDEX)
   commit JOB.yaml --shards n [--as-of D] [--set k=v]... [--run-id ID]
-                                                            merge the shards of a run and publish it
+                                                            merge the shards of a run and publish it (a
+                                                            train run: fit the model on the merged shards)
   gen --customers N --out LOCATION [--months M] [--seed S] [--dirty-rate R] [--as-of DATE]
       [--drift D --drift-from DATE] [--shock-share R --shock-from DATE] [--history-start DATE]
                                                             write synthetic relational extracts

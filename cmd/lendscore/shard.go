@@ -33,7 +33,7 @@ type placementFlags struct {
 }
 
 func (p *placementFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.shard, "shard", "", "run shard i of n (i/n): score the input files k with k mod n = i and leave a shard manifest for `commit`")
+	fs.StringVar(&p.shard, "shard", "", "run shard i of n (i/n) of a score or train job: read the input files k with k mod n = i and leave a shard manifest for `commit`")
 	fs.IntVar(&p.shards, "shards", 0, "run one of n shards, its index from $"+envK8sIndex+" or $"+envBatchIndex)
 	fs.StringVar(&p.runID, "run-id", "", "the run id (default $"+envRunID+"; shards derive one from the job spec, --as-of and the inputs)")
 }

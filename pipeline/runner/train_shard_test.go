@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -163,9 +164,9 @@ func firstDiff(a, b string) string {
 	return a[max(0, i-200):min(len(a), i+200)]
 }
 
-// TestTrainShardsEdgeCases: more shards than files (shards that read nothing), a split by a
-// column, and a commit run again after it was killed before its manifest: each publishes
-// what one process publishes.
+// TestTrainShardsEdgeCases: more shards than files (shards that read nothing), a shard whose
+// rows are all refused, a split by a column, and a commit run again after it was killed
+// before its manifest: each publishes what one process publishes.
 func TestTrainShardsEdgeCases(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
@@ -190,12 +191,34 @@ func TestTrainShardsEdgeCases(t *testing.T) {
 		}
 		sameBytes(t, "scored", a, b)
 	}
+	// A fourth file whose rows all lack the target: the shard that reads it uses no row.
+	f, err := os.Open(filepath.Join(in, "gc-00.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := slices.Index(recs[0], "creditability")
+	var refused bytes.Buffer
+	w := csv.NewWriter(&refused)
+	w.Write(recs[0])
+	for k, r := range recs[1:11] {
+		r[0], r[target] = fmt.Sprintf("Z%03d", k), ""
+		w.Write(r)
+	}
+	w.Flush()
+	if err := os.WriteFile(filepath.Join(in, "gc-03.csv"), refused.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, split string
 		shards      int
 	}{
-		{"five shards for three files", "exclude: [sample]\n", 5},
-		{"split by a column", "split: {method: column, column: sample}\n", 2},
+		{"six shards for four files", "exclude: [sample]\n", 6},
+		{"split by a column", "split: {method: column, column: sample}\n", 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sharded := spec(filepath.Join(dir, tc.name, "sharded"), tc.split)

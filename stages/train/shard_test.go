@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -32,6 +33,7 @@ func shardedTable(t *testing.T, sizes []int, seed uint64) []ingest.Batch {
 		{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "m", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "c", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "day", Type: arrow.FixedWidthTypes.Date32},
 	}, nil)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var batches []ingest.Batch
@@ -76,6 +78,7 @@ func shardedTable(t *testing.T, sizes []int, seed uint64) []ingest.Batch {
 			default:
 				b.Field(5).(*array.StringBuilder).Append([]string{"own", "mortgage", "rent"}[rng.IntN(3)])
 			}
+			b.Field(6).(*array.Date32Builder).Append(arrow.Date32(18900 + id%400))
 		}
 		rec := b.NewRecord()
 		b.Release()
@@ -109,10 +112,10 @@ func shardOptions() Options {
 // fitSharded fits the table of batches as n shards would: each builds and encodes its
 // files' rows, the sketches and rows go through Arrow records, and an assembler rebuilds
 // the table, adding the shards' rows in reverse shard order.
-func fitSharded(t *testing.T, batches []ingest.Batch, n int) (*Table, *Result, []PartSummary, []string) {
+func fitSharded(t *testing.T, batches []ingest.Batch, n int, rules Rules) (*Table, *Result, []PartSummary, []string) {
 	t.Helper()
 	ctx := context.Background()
-	rules, opts := shardRules(), shardOptions()
+	opts := shardOptions()
 	var sums []PartSummary
 	var sketches [][]arrow.Record
 	var refused []string // file, row, reason of every refused row
@@ -218,8 +221,16 @@ func quarantined(tab *Table) []string {
 func TestShardsFitLikeOneProcess(t *testing.T) {
 	sizes := []int{9000, 14000, 0, 21000, 11000, 6000, 12000}
 	batches := shardedTable(t, sizes, 3)
+	timeSplit := shardRules()
+	timeSplit.Split = Split{Method: "time", Column: "day", OOTFrom: time.Date(2022, 10, 1, 0, 0, 0, 0, time.UTC), TestFraction: 0.25, Seed: 4}
+	for _, rules := range []Rules{shardRules(), timeSplit} {
+		t.Run(rules.Split.Method, func(t *testing.T) { shardsFitLikeOneProcess(t, batches, rules) })
+	}
+}
+
+func shardsFitLikeOneProcess(t *testing.T, batches []ingest.Batch, rules Rules) {
 	ctx := context.Background()
-	b := NewBuilder(shardRules())
+	b := NewBuilder(rules)
 	for _, batch := range batches {
 		if err := b.Add(ctx, batch); err != nil {
 			t.Fatal(err)
@@ -237,6 +248,11 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 	ids := make([]string, used)
 	one.IDs(ids, 0)
 	bad, sample := slices.Clone(one.Bad), slices.Clone(one.Sample)
+	for s := range uint8(3) {
+		if (s < 2 || rules.Split.Method == "time") && !slices.Contains(sample, s) {
+			t.Fatalf("no row in sample %d", s)
+		}
+	}
 	want, err := FitTable(ctx, one, shardOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +268,7 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 			if tc.procs > 0 {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(tc.procs))
 			}
-			tab, got, sums, refused := fitSharded(t, batches, n)
+			tab, got, sums, refused := fitSharded(t, batches, n, rules)
 			if !slices.Equal(refused, wantRefused) || fmt.Sprint(tab.Refused) != fmt.Sprint(one.Refused) {
 				t.Errorf("refused %v (%d rows), one process %v (%d rows)", tab.Refused, len(refused), one.Refused, len(wantRefused))
 				for i := range min(len(refused), len(wantRefused)) {

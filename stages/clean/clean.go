@@ -53,6 +53,13 @@ type TableResult struct {
 	MissingColumns []string `json:"missing_columns,omitempty"`
 	// Profile describes every canonical column of the clean rows.
 	Profile []ColumnProfile `json:"profile"`
+
+	// usedKey reports whether a key is among the used rows' keys, for the orphan check of
+	// a child table cleaned later (Stream); nil for tables without a single-column key.
+	usedKey func(k string) bool
+	// keys maps the key of every row that passed the row rules, first occurrence, to its
+	// row number (single-column keys only).
+	keys map[string]int32
 }
 
 // Counts are a table's cleaning accounts. Input = Used + Quarantined always.
@@ -138,7 +145,7 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 	}
 	for _, ts := range states {
 		if parent := byName[ts.spec.parent]; parent != nil {
-			ts.orphans(parent)
+			ts.orphans(parent.usedKey)
 		}
 	}
 	// Outputs, batch by batch; then profiles, column by column.
@@ -155,6 +162,9 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 	var pjobs []pjob
 	for _, ts := range states {
 		tr := ts.result()
+		if ts.keys != nil {
+			tr.keys, tr.usedKey = ts.keys, ts.usedKey
+		}
 		res.Tables[tr.Name] = tr
 		for c := range tr.Schema.NumFields() {
 			pjobs = append(pjobs, pjob{tr, c})
@@ -641,13 +651,16 @@ func cmp64(a, b int64) int {
 	return 0
 }
 
-// orphans refuses rows whose parent key is not among the parent's used rows.
-func (ts *tableState) orphans(parent *tableState) {
+// usedKey reports whether key k belongs to a used row of the table (after dedup and
+// orphans; single-key tables only).
+func (ts *tableState) usedKey(k string) bool {
+	row, ok := ts.keys[k]
+	return ok && ts.reason[row] == 0
+}
+
+// orphans refuses rows whose parent key is not among the parent's used rows (used tells).
+func (ts *tableState) orphans(used func(k string) bool) {
 	r := ts.reasons.index[CodeOrphan+":"+ts.spec.parentCol]
-	used := func(k string) bool {
-		row, ok := parent.keys[k]
-		return ok && parent.reason[row] == 0
-	}
 	for bi, col := range ts.stringsOf(ts.spec.parentCol) {
 		off := ts.batches[bi].offset
 		prev, prevOK, have := "", false, false

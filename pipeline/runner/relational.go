@@ -143,20 +143,12 @@ func runFeatures(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 	if err != nil {
 		return nil, err
 	}
-	res, err := loadExtracts(ctx, spec, run, env)
+	opts := features.Options{AsOf: spec.AsOfDate(), PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: spec.Features.Label, Logger: env.Log}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, []time.Time{opts.AsOf}, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Release()
-	var out *features.Output
-	opts := features.Options{AsOf: spec.AsOfDate(), PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: spec.Features.Label, Logger: env.Log}
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		out, err = features.Build(ctx, featureInputs(res), opts)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	defer out.Record.Release()
 	dropCleanRows(res)
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
@@ -204,22 +196,12 @@ func trainingSnapshots(spec *jobs.Spec) ([]time.Time, error) {
 // incomplete, already defaulted) left out and counted. The cleaning result it returns holds
 // the accounts, profiles and quarantine, not the clean rows (see dropCleanRows).
 func relationalTable(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*ingest.Table, *clean.Result, error) {
-	res, err := loadExtracts(ctx, spec, run, env)
-	if err != nil {
-		return nil, nil, err
-	}
 	dates, err := trainingSnapshots(spec)
 	if err != nil {
-		res.Release()
 		return nil, nil, err
 	}
-	var out *features.Output
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		opts := features.Options{PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: true, DropUnlabelled: true, DataEnd: spec.AsOfDate(), Logger: env.Log}
-		out, err = features.BuildSnapshots(ctx, featureInputs(res), opts, dates)
-		if err != nil {
-			return err
-		}
+	opts := features.Options{PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: true, DropUnlabelled: true, DataEnd: spec.AsOfDate(), Logger: env.Log}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, dates, func(out *features.Output) error {
 		var notes []string
 		for _, c := range out.Counts {
 			notes = append(notes, fmt.Sprintf("%s: %d customers labelled, %d bads, excluded %v", c.AsOf.Format(time.DateOnly), c.Labelled, c.Bads, c.Excluded))
@@ -237,7 +219,6 @@ func relationalTable(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, en
 		return nil
 	})
 	if err != nil {
-		res.Release()
 		return nil, nil, err
 	}
 	dropCleanRows(res)

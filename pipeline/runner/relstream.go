@@ -1,0 +1,204 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"lendscore/jobs"
+	"lendscore/pipeline"
+	"lendscore/schemas"
+	"lendscore/stages/clean"
+	"lendscore/stages/features"
+	"lendscore/stages/ingest"
+)
+
+// streamFeatures reads and cleans the extracts a spec names and builds the feature table at
+// the dates, recording inputs, row accounts and stage timings in the manifest; check, when
+// set, runs on the table inside the features stage. The result holds the cleaning
+// accounts, profiles and quarantine of every table, and the clean customers and loans
+// (see dropCleanRows).
+//
+// Memory follows the customers and loans, not the history: those two tables are read and
+// cleaned whole (stages ingest and clean), as the other two are checked against them; the
+// repayments and interactions are then read batch by batch, each batch cleaned
+// (clean.Stream) and folded into the features (features.Stream) and dropped, all in the
+// features stage. What a streamed table keeps is its refused rows (the quarantine) and a
+// byte or so per repayment for the duplicate check.
+//
+// When a customer's repayments do not come loan by loan in the order of the loans extract
+// (features.ErrUnordered), the feature sums cannot be streamed to the same bytes: the two
+// tables are then read again, their clean rows kept, and the features built from whole
+// tables, as before streaming. The outputs are the same either way.
+func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, opts features.Options, dates []time.Time, check func(*features.Output) error) (*features.Output, *clean.Result, error) {
+	res, err := loadParents(ctx, spec, run, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out *features.Output
+	err = run.Stage(ctx, "features", func(ctx context.Context) error {
+		out, err = streamChildren(ctx, spec, run, env, res, opts, dates)
+		if errors.Is(err, features.ErrUnordered) {
+			env.Log.Warn("repayments are not grouped by loan in the loans' order: building the features from whole tables", "reason", err)
+			out, err = wholeChildren(ctx, spec, run, env, res, opts, dates)
+		}
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			return check(out)
+		}
+		return nil
+	})
+	if err != nil {
+		if out != nil {
+			out.Release()
+		}
+		res.Release()
+		return nil, nil, err
+	}
+	return out, res, nil
+}
+
+// loadParents reads the customers and loans whole (stage ingest) and cleans them (stage
+// clean), like loadExtracts does all four tables.
+func loadParents(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
+	locs := map[string]string{schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans}
+	raw := map[string]*ingest.Table{}
+	defer func() {
+		for _, t := range raw {
+			t.Release()
+		}
+	}()
+	err := run.Stage(ctx, "ingest", func(ctx context.Context) error {
+		for _, name := range []string{schemas.Customers, schemas.Loans} {
+			t, err := ingest.ReadTable(ctx, env.Stores, name, locs[name], ingest.ReadOptions{})
+			if err != nil {
+				return err // names the table
+			}
+			raw[name] = t
+			recordInputs(run, name, t.Files)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	runtime.GC() // the decoders' garbage (see loadExtracts)
+	var res *clean.Result
+	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
+		if res, err = clean.Extracts(ctx, raw, clean.Options{AsOf: spec.AsOfDate()}); err != nil {
+			return err
+		}
+		for _, name := range []string{schemas.Customers, schemas.Loans} {
+			if err := recordCounts(run, res.Tables[name]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
+	return res, nil
+}
+
+// recordCounts checks a cleaned table's accounts and puts them in the manifest.
+func recordCounts(run *pipeline.Run, t *clean.TableResult) error {
+	c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
+	if err := c.Check(t.Name); err != nil {
+		return err
+	}
+	run.Update(func(m *pipeline.Manifest) { m.Rows[t.Name] = c })
+	return nil
+}
+
+// streamChildren streams the repayments and interactions through the cleaning stage into
+// the features, and adds their cleaning results to res.
+func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time) (*features.Output, error) {
+	fs, err := features.NewStream(ctx, res.Tables[schemas.Customers].Clean, res.Tables[schemas.Loans].Clean, opts, dates)
+	if err != nil {
+		return nil, err
+	}
+	if err := cleanChildren(ctx, spec, run, env, res, map[string]func(context.Context, arrow.Record) error{
+		schemas.Repayments: fs.AddRepayments, schemas.Interactions: fs.AddInteractions,
+	}); err != nil {
+		return nil, err
+	}
+	return fs.Finish(ctx)
+}
+
+// wholeChildren cleans the repayments and interactions batch by batch, keeps their clean
+// rows and builds the features from the four whole tables.
+func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time) (*features.Output, error) {
+	kept := map[string][]arrow.Record{}
+	defer func() {
+		for _, recs := range kept {
+			for _, r := range recs {
+				r.Release()
+			}
+		}
+	}()
+	keep := func(name string) func(context.Context, arrow.Record) error {
+		return func(_ context.Context, rec arrow.Record) error {
+			rec.Retain()
+			kept[name] = append(kept[name], rec)
+			return nil
+		}
+	}
+	if err := cleanChildren(ctx, spec, run, env, res, map[string]func(context.Context, arrow.Record) error{
+		schemas.Repayments: keep(schemas.Repayments), schemas.Interactions: keep(schemas.Interactions),
+	}); err != nil {
+		return nil, err
+	}
+	in := features.Inputs{Customers: res.Tables[schemas.Customers].Clean, Loans: res.Tables[schemas.Loans].Clean,
+		Repayments: kept[schemas.Repayments], Interactions: kept[schemas.Interactions]}
+	return features.BuildSnapshots(ctx, in, opts, dates)
+}
+
+// cleanChildren reads the repayments and then the interactions batch by batch, cleans each
+// batch against the clean parents in res and hands its clean rows to use[table] (which
+// borrows them). The tables' inputs, accounts, profiles and quarantine go to the manifest
+// and res.
+func cleanChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, use map[string]func(context.Context, arrow.Record) error) error {
+	locs := map[string]string{schemas.Repayments: spec.Inputs.Repayments, schemas.Interactions: spec.Inputs.Interactions}
+	for _, name := range []string{schemas.Repayments, schemas.Interactions} {
+		cs, err := clean.NewStream(name, res, clean.Options{AsOf: spec.AsOfDate()})
+		if err != nil {
+			return err
+		}
+		var stop error // an error of the cleaning or the features, returned as it is
+		files, err := ingest.StreamTable(ctx, env.Stores, locs[name], ingest.ReadOptions{}, func(b ingest.Batch) error {
+			rec, err := cs.Add(ctx, b)
+			if err == nil && rec != nil {
+				err = use[name](ctx, rec)
+				rec.Release()
+			}
+			stop = err
+			return err
+		})
+		if err != nil {
+			cs.Release()
+			if stop != nil {
+				return stop
+			}
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		recordInputs(run, name, files)
+		tr, err := cs.Result()
+		if err != nil {
+			return err
+		}
+		res.Tables[name] = tr
+		if err := recordCounts(run, tr); err != nil {
+			return err
+		}
+	}
+	return nil
+}

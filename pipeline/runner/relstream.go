@@ -36,18 +36,30 @@ import (
 // tables are then read again, their clean rows kept, and the features built from whole
 // tables, as before streaming. The outputs are the same either way.
 func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, opts features.Options, dates []time.Time, check func(*features.Output) error) (*features.Output, *clean.Result, error) {
+	if env.WholeExtracts {
+		return wholeFeatures(ctx, spec, run, env, opts, dates, check)
+	}
 	res, err := loadParents(ctx, spec, run, env)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out *features.Output
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		out, err = streamChildren(ctx, spec, run, env, res, opts, dates)
+	return featureStage(ctx, run, res, check, func(ctx context.Context) (*features.Output, error) {
+		out, err := streamChildren(ctx, spec, run, env, res, opts, dates)
 		if errors.Is(err, features.ErrUnordered) {
 			env.Log.Warn("repayments are not grouped by loan in the loans' order: building the features from whole tables", "reason", err)
 			out, err = wholeChildren(ctx, spec, run, env, res, opts, dates)
 		}
-		if err != nil {
+		return out, err
+	})
+}
+
+// featureStage runs build and then check in the stage features. On error it releases res
+// and the table.
+func featureStage(ctx context.Context, run *pipeline.Run, res *clean.Result, check func(*features.Output) error, build func(context.Context) (*features.Output, error)) (*features.Output, *clean.Result, error) {
+	var out *features.Output
+	err := run.Stage(ctx, "features", func(ctx context.Context) error {
+		var err error
+		if out, err = build(ctx); err != nil {
 			return err
 		}
 		if check != nil {
@@ -201,4 +213,16 @@ func cleanChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env 
 		}
 	}
 	return nil
+}
+
+// wholeFeatures is streamFeatures from whole tables: the four extracts read and cleaned
+// whole (loadExtracts), then the features built from them (Env.WholeExtracts).
+func wholeFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, opts features.Options, dates []time.Time, check func(*features.Output) error) (*features.Output, *clean.Result, error) {
+	res, err := loadExtracts(ctx, spec, run, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return featureStage(ctx, run, res, check, func(ctx context.Context) (*features.Output, error) {
+		return features.BuildSnapshots(ctx, featureInputs(res), opts, dates)
+	})
 }

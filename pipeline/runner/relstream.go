@@ -18,6 +18,14 @@ import (
 	"lendscore/stages/ingest"
 )
 
+// featuresGCPercent is the garbage collector's target while the repayments and
+// interactions stream. The live heap is then the clean customers and loans with the
+// features' totals (about 730 MB for a million customers), and every batch read leaves its
+// decoded rows as garbage: at the default target (100) the heap would grow to twice the
+// live heap between collections. At 25 the peak RSS of the features job over a million
+// customers drops by about 0.4 GB for about 2 s of CPU (13 s in all).
+const featuresGCPercent = 25
+
 // streamFeatures reads and cleans the extracts a spec names and builds the feature table at
 // the dates, recording inputs, row accounts and stage timings in the manifest; check, when
 // set, runs on the table inside the features stage. The result holds the cleaning
@@ -39,6 +47,7 @@ func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 	if env.WholeExtracts {
 		return wholeFeatures(ctx, spec, run, env, opts, dates, check)
 	}
+	defer lowerGCPercentTo(featuresGCPercent)()
 	res, err := loadParents(ctx, spec, run, env)
 	if err != nil {
 		return nil, nil, err
@@ -116,6 +125,10 @@ func loadParents(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *E
 	})
 	if err != nil {
 		return nil, err
+	}
+	for name, t := range raw {
+		t.Release()
+		delete(raw, name)
 	}
 	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
 	return res, nil

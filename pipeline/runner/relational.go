@@ -34,6 +34,12 @@ import (
 // system: it is scattered in the decoders' small buffers, which the features stage's large
 // arrays cannot reuse, so keeping it would only add to the peak.
 func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
+	return loadTables(ctx, spec, run, env, schemas.ExtractTables())
+}
+
+// loadTables is loadExtracts for the tables names (in that order): all four, or the
+// customers and loans that streamFeatures holds whole.
+func loadTables(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, names []string) (*clean.Result, error) {
 	locs := map[string]string{
 		schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans,
 		schemas.Repayments: spec.Inputs.Repayments, schemas.Interactions: spec.Inputs.Interactions,
@@ -45,7 +51,7 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 		}
 	}()
 	err := run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		for _, name := range schemas.ExtractTables() {
+		for _, name := range names {
 			t, err := ingest.ReadTable(ctx, env.Stores, name, locs[name], ingest.ReadOptions{})
 			if err != nil {
 				return err // names the table
@@ -65,12 +71,10 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 		if err != nil {
 			return err
 		}
-		for name, t := range res.Tables {
-			c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
-			if err := c.Check(name); err != nil {
+		for _, name := range names {
+			if err := recordCounts(run, res.Tables[name]); err != nil {
 				return err
 			}
-			run.Update(func(m *pipeline.Manifest) { m.Rows[name] = c })
 		}
 		return nil
 	})
@@ -83,6 +87,16 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 	}
 	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
 	return res, nil
+}
+
+// recordCounts checks a cleaned table's accounts and puts them in the manifest.
+func recordCounts(run *pipeline.Run, t *clean.TableResult) error {
+	c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
+	if err := c.Check(t.Name); err != nil {
+		return err
+	}
+	run.Update(func(m *pipeline.Manifest) { m.Rows[t.Name] = c })
+	return nil
 }
 
 // dropCleanRows releases the clean rows of res once the features are built from them,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -48,7 +46,7 @@ func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 		return wholeFeatures(ctx, spec, run, env, opts, dates, check)
 	}
 	defer lowerGCPercentTo(featuresGCPercent)()
-	res, err := loadParents(ctx, spec, run, env)
+	res, err := loadTables(ctx, spec, run, env, []string{schemas.Customers, schemas.Loans})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,64 +82,6 @@ func featureStage(ctx context.Context, run *pipeline.Run, res *clean.Result, che
 		return nil, nil, err
 	}
 	return out, res, nil
-}
-
-// loadParents reads the customers and loans whole (stage ingest) and cleans them (stage
-// clean), like loadExtracts does all four tables.
-func loadParents(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
-	locs := map[string]string{schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans}
-	raw := map[string]*ingest.Table{}
-	defer func() {
-		for _, t := range raw {
-			t.Release()
-		}
-	}()
-	err := run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		for _, name := range []string{schemas.Customers, schemas.Loans} {
-			t, err := ingest.ReadTable(ctx, env.Stores, name, locs[name], ingest.ReadOptions{})
-			if err != nil {
-				return err // names the table
-			}
-			raw[name] = t
-			recordInputs(run, name, t.Files)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	runtime.GC() // the decoders' garbage (see loadExtracts)
-	var res *clean.Result
-	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
-		if res, err = clean.Extracts(ctx, raw, clean.Options{AsOf: spec.AsOfDate()}); err != nil {
-			return err
-		}
-		for _, name := range []string{schemas.Customers, schemas.Loans} {
-			if err := recordCounts(run, res.Tables[name]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for name, t := range raw {
-		t.Release()
-		delete(raw, name)
-	}
-	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
-	return res, nil
-}
-
-// recordCounts checks a cleaned table's accounts and puts them in the manifest.
-func recordCounts(run *pipeline.Run, t *clean.TableResult) error {
-	c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
-	if err := c.Check(t.Name); err != nil {
-		return err
-	}
-	run.Update(func(m *pipeline.Manifest) { m.Rows[t.Name] = c })
-	return nil
 }
 
 // streamChildren streams the repayments and interactions through the cleaning stage into

@@ -91,6 +91,14 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 	if err != nil {
 		return nil, err
 	}
+	defer fs.Release()
+	// The features hold what they need of the loans, and the cleaning their keys: the rest
+	// of the clean loans (about 200 MB for 1.6M loans) goes before the repayments stream.
+	loans := res.Tables[schemas.Loans]
+	for _, r := range loans.Clean {
+		r.Release()
+	}
+	loans.Clean = nil
 	if err := cleanChildren(ctx, spec, run, env, res, map[string]func(context.Context, arrow.Record) error{
 		schemas.Repayments: fs.AddRepayments, schemas.Interactions: fs.AddInteractions,
 	}); err != nil {
@@ -100,8 +108,15 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 }
 
 // wholeChildren cleans the repayments and interactions batch by batch, keeps their clean
-// rows and builds the features from the four whole tables.
+// rows and builds the features from the four whole tables. streamChildren let the clean
+// loans go, so the customers and loans are read and cleaned again, off the record (the
+// manifest and res hold their accounts already).
 func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time) (*features.Output, error) {
+	parents, err := reloadParents(ctx, spec, env)
+	if err != nil {
+		return nil, err
+	}
+	defer parents.Release()
 	kept := map[string][]arrow.Record{}
 	defer func() {
 		for _, recs := range kept {
@@ -122,9 +137,28 @@ func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env 
 	}); err != nil {
 		return nil, err
 	}
-	in := features.Inputs{Customers: res.Tables[schemas.Customers].Clean, Loans: res.Tables[schemas.Loans].Clean,
+	in := features.Inputs{Customers: parents.Tables[schemas.Customers].Clean, Loans: parents.Tables[schemas.Loans].Clean,
 		Repayments: kept[schemas.Repayments], Interactions: kept[schemas.Interactions]}
 	return features.BuildSnapshots(ctx, in, opts, dates)
+}
+
+// reloadParents reads and cleans the customers and loans again, without recording
+// anything: the same clean rows loadTables gave.
+func reloadParents(ctx context.Context, spec *jobs.Spec, env *Env) (*clean.Result, error) {
+	raw := map[string]*ingest.Table{}
+	defer func() {
+		for _, t := range raw {
+			t.Release()
+		}
+	}()
+	for name, loc := range map[string]string{schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans} {
+		t, err := ingest.ReadTable(ctx, env.Stores, name, loc, ingest.ReadOptions{})
+		if err != nil {
+			return nil, err // names the table
+		}
+		raw[name] = t
+	}
+	return clean.Extracts(ctx, raw, clean.Options{AsOf: spec.AsOfDate()})
 }
 
 // cleanChildren reads the repayments and then the interactions batch by batch, cleans each

@@ -58,8 +58,10 @@ type TableResult struct {
 	// a child table cleaned later (Stream); nil for tables without a single-column key.
 	usedKey func(k string) bool
 	// keys maps the key of every row that passed the row rules, first occurrence, to its
-	// row number (single-column keys only).
-	keys map[string]int32
+	// row number (single-column keys only). Its strings point into keyCols, which the
+	// result holds until Release.
+	keys    map[string]int32
+	keyCols []arrow.Array
 }
 
 // Counts are a table's cleaning accounts. Input = Used + Quarantined always.
@@ -80,7 +82,11 @@ func (r *Result) Release() {
 		for _, rec := range t.Quarantine {
 			rec.Release()
 		}
-		t.Clean, t.Quarantine = nil, nil
+		for _, c := range t.keyCols {
+			c.Release()
+		}
+		t.Clean, t.Quarantine, t.keyCols = nil, nil, nil
+		t.keys, t.usedKey = nil, nil
 	}
 }
 
@@ -163,7 +169,17 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 	for _, ts := range states {
 		tr := ts.result()
 		if ts.keys != nil {
-			tr.keys, tr.usedKey = ts.keys, ts.usedKey
+			// Not ts.usedKey: the result must not hold the table's raw batches.
+			keys, reason := ts.keys, ts.reason
+			tr.keys = keys
+			tr.usedKey = func(k string) bool {
+				row, ok := keys[k]
+				return ok && reason[row] == 0
+			}
+			for _, col := range ts.stringsOf(ts.spec.key[0]) {
+				col.Retain()
+				tr.keyCols = append(tr.keyCols, col)
+			}
 		}
 		res.Tables[tr.Name] = tr
 		for c := range tr.Schema.NumFields() {

@@ -41,6 +41,9 @@ type Stream struct {
 	lastLoan  []int32 // by customer: loan position of its last repayment folded, -1 none
 	repRows   int64
 	intRows   int64
+	// ids are the id columns the indexes read, retained so that the caller may release
+	// the loans once NewStream returns.
+	ids []arrow.Array
 }
 
 // streamTotals are the totals a Stream folds, by snapshot.
@@ -52,8 +55,9 @@ type streamTotals struct {
 }
 
 // NewStream starts a feature table at the as_of dates asOf (opts.AsOf is ignored, as in
-// BuildSnapshots) from the clean customers and loans, which the caller keeps alive until
-// Finish returns.
+// BuildSnapshots) from the clean customers and loans. The caller keeps the customers alive
+// until Finish returns (their strings go into the table); the loans it may release at once.
+// Finish or Release releases what the Stream holds.
 func NewStream(ctx context.Context, customers, loans []arrow.Record, opts Options, asOf []time.Time) (*Stream, error) {
 	o, days, err := checkSnapshots(opts, asOf)
 	if err != nil {
@@ -65,6 +69,12 @@ func NewStream(ctx context.Context, customers, loans []arrow.Record, opts Option
 	}
 	s := &Stream{o: o, days: days, p: p, par: par, customers: customers,
 		loanLook: par.loanIndex.lookup(), custLook: par.custIndex.lookup()}
+	for _, x := range []*index{par.custIndex, par.loanIndex} {
+		for _, ids := range x.ids {
+			ids.Retain()
+			s.ids = append(s.ids, ids)
+		}
+	}
 	nLoans := len(p.origination)
 	s.loanCust = make([]int32, nLoans)
 	for c := range p.nCust {
@@ -181,6 +191,14 @@ func (s *Stream) Finish(ctx context.Context) (*Output, error) {
 	s.o.Logger.Debug("features: stream folded", "customers", s.p.nCust, "loans", len(s.p.origination),
 		"repayments", s.repRows, "interactions", s.intRows)
 	out, err := s.p.assemble(ctx, s.o, s.days, s.customers)
-	s.p = nil
+	s.Release()
 	return out, err
+}
+
+// Release releases what the Stream holds; it cannot be used after. Finish calls it.
+func (s *Stream) Release() {
+	for _, ids := range s.ids {
+		ids.Release()
+	}
+	s.ids, s.p, s.par, s.loanLook, s.custLook = nil, nil, nil, nil, nil
 }

@@ -34,12 +34,12 @@ import (
 // system: it is scattered in the decoders' small buffers, which the features stage's large
 // arrays cannot reuse, so keeping it would only add to the peak.
 func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
-	return loadTables(ctx, spec, run, env, schemas.ExtractTables())
+	return loadTables(ctx, spec, run, env, schemas.ExtractTables(), clean.Options{AsOf: spec.AsOfDate()})
 }
 
-// loadTables is loadExtracts for the tables names (in that order): all four, or the
-// customers and loans that streamFeatures holds whole.
-func loadTables(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, names []string) (*clean.Result, error) {
+// loadTables is loadExtracts for the tables names (in that order), cleaned with opts: all
+// four, or the customers and loans that streamFeatures holds whole.
+func loadTables(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, names []string, opts clean.Options) (*clean.Result, error) {
 	locs := map[string]string{
 		schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans,
 		schemas.Repayments: spec.Inputs.Repayments, schemas.Interactions: spec.Inputs.Interactions,
@@ -67,7 +67,7 @@ func loadTables(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *En
 	runtime.GC() // the decoders' garbage (see above)
 	var res *clean.Result
 	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
-		res, err = clean.Extracts(ctx, raw, clean.Options{AsOf: spec.AsOfDate()})
+		res, err = clean.Extracts(ctx, raw, opts)
 		if err != nil {
 			return err
 		}

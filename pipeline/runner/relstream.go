@@ -46,7 +46,7 @@ func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 		return wholeFeatures(ctx, spec, run, env, opts, dates, check)
 	}
 	defer lowerGCPercentTo(featuresGCPercent)()
-	res, err := loadTables(ctx, spec, run, env, []string{schemas.Customers, schemas.Loans})
+	res, err := loadTables(ctx, spec, run, env, []string{schemas.Customers, schemas.Loans}, clean.Options{AsOf: spec.AsOfDate(), KeepKeys: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,6 +104,7 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 	}); err != nil {
 		return nil, err
 	}
+	res.ReleaseKeys()
 	return fs.Finish(ctx)
 }
 

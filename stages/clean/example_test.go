@@ -59,7 +59,7 @@ func ExampleNewStream() {
 		{"loan_id":"L2","customer_id":"C1","principal":-9,"rate":0.09,"origination_date":"2024-02-01"}]`)
 	parents, err := clean.Extracts(context.Background(), map[string]*ingest.Table{
 		"loans": {Name: "loans", Schema: loans.Record.Schema(), Batches: []ingest.Batch{loans}},
-	}, asOf)
+	}, clean.Options{AsOf: asOf.AsOf, KeepKeys: true})
 	if err != nil {
 		fmt.Println(err)
 		return

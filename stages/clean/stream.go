@@ -20,7 +20,8 @@ import (
 // keyDedup) and the refused rows, which it keeps for the quarantine.
 //
 // The parent table (loans for repayments, customers for interactions) is cleaned whole
-// first, with Extracts: a row's orphan check needs the parent's used keys. A table with a
+// first, with Extracts and Options.KeepKeys: a row's orphan check needs the parent's used
+// keys. A table with a
 // single-column key (customers, loans) cannot be streamed: its rows are checked against
 // each other.
 type Stream struct {
@@ -49,7 +50,7 @@ func NewStream(name string, parents *Result, opts Options) (*Stream, error) {
 	if parents != nil {
 		if p := parents.Tables[spec.parent]; p != nil {
 			if p.usedKey == nil {
-				return nil, fmt.Errorf("clean %s: parent table %s has no keys", name, spec.parent)
+				return nil, fmt.Errorf("clean %s: parent table %s was cleaned without Options.KeepKeys", name, spec.parent)
 			}
 			s.parent = p
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -22,7 +23,7 @@ import (
 // and returns its result with the clean records it handed out.
 func streamTable(t *testing.T, name string, parents *clean.Result, batches []ingest.Batch) (*clean.TableResult, []arrow.Record) {
 	t.Helper()
-	s, err := clean.NewStream(name, parents, clean.Options{AsOf: gen.DefaultAsOf})
+	s, err := clean.NewStream(name, parents, clean.Options{AsOf: gen.DefaultAsOf, KeepKeys: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,12 +90,12 @@ func TestStreamEqualsExtracts(t *testing.T) {
 		t.Run(fmt.Sprintf("batch=%d", batch), func(t *testing.T) {
 			in := readExtracts(t, dir, batch)
 			defer release(in)
-			whole, err := clean.Extracts(t.Context(), in, clean.Options{AsOf: gen.DefaultAsOf})
+			whole, err := clean.Extracts(t.Context(), in, clean.Options{AsOf: gen.DefaultAsOf, KeepKeys: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer whole.Release()
-			parents, err := clean.Extracts(t.Context(), map[string]*ingest.Table{schemas.Customers: in[schemas.Customers], schemas.Loans: in[schemas.Loans]}, clean.Options{AsOf: gen.DefaultAsOf})
+			parents, err := clean.Extracts(t.Context(), map[string]*ingest.Table{schemas.Customers: in[schemas.Customers], schemas.Loans: in[schemas.Loans]}, clean.Options{AsOf: gen.DefaultAsOf, KeepKeys: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +157,7 @@ func TestStreamInterruptedRuns(t *testing.T) {
 	shuffled = append(shuffled, reps.Batches[:40]...)
 	in[schemas.Repayments] = &ingest.Table{Name: reps.Name, Schema: reps.Schema, Files: reps.Files, Batches: shuffled}
 	defer func() { in[schemas.Repayments] = reps }()
-	whole, err := clean.Extracts(t.Context(), in, clean.Options{AsOf: gen.DefaultAsOf})
+	whole, err := clean.Extracts(t.Context(), in, clean.Options{AsOf: gen.DefaultAsOf, KeepKeys: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestStreamInterruptedRuns(t *testing.T) {
 	if n := whole.Tables[schemas.Repayments].Counts.Reasons["duplicate_key:loan_id+due_date"]; n < 200 {
 		t.Fatalf("only %d duplicates: the test does not exercise repeated runs", n)
 	}
-	parents, err := clean.Extracts(t.Context(), map[string]*ingest.Table{schemas.Customers: in[schemas.Customers], schemas.Loans: in[schemas.Loans]}, clean.Options{AsOf: gen.DefaultAsOf})
+	parents, err := clean.Extracts(t.Context(), map[string]*ingest.Table{schemas.Customers: in[schemas.Customers], schemas.Loans: in[schemas.Loans]}, clean.Options{AsOf: gen.DefaultAsOf, KeepKeys: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +175,23 @@ func TestStreamInterruptedRuns(t *testing.T) {
 }
 
 // TestStreamRefusesKeyedTables: customers and loans are checked row against row by key
-// and must be cleaned whole.
+// and must be cleaned whole, with their keys kept for the streams of their children.
 func TestStreamRefusesKeyedTables(t *testing.T) {
 	for _, name := range []string{schemas.Customers, schemas.Loans, "nope"} {
 		if _, err := clean.NewStream(name, nil, clean.Options{}); err == nil {
 			t.Errorf("NewStream(%s) did not fail", name)
 		}
+	}
+	dir := t.TempDir()
+	generate(t, dir, gen.Config{Customers: 50, Seed: 1})
+	in := readExtracts(t, dir, 1000)
+	defer release(in)
+	parents, err := clean.Extracts(t.Context(), map[string]*ingest.Table{schemas.Loans: in[schemas.Loans]}, clean.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parents.Release()
+	if _, err := clean.NewStream(schemas.Repayments, parents, clean.Options{}); err == nil || !strings.Contains(err.Error(), "KeepKeys") {
+		t.Errorf("NewStream with parents cleaned without KeepKeys: %v", err)
 	}
 }

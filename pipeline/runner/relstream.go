@@ -17,11 +17,11 @@ import (
 )
 
 // featuresGCPercent is the garbage collector's target while the repayments and
-// interactions stream. The live heap is then the clean customers and loans with the
-// features' totals (about 730 MB for a million customers), and every batch read leaves its
+// interactions stream. The live heap is then the clean customers, the loans' keys and the
+// features' totals (about 500 MB for a million customers), and every batch read leaves its
 // decoded rows as garbage: at the default target (100) the heap would grow to twice the
 // live heap between collections. At 25 the peak RSS of the features job over a million
-// customers drops by about 0.4 GB for about 2 s of CPU (13 s in all).
+// customers drops by about 0.4 GB for under a second of CPU (docs/BENCHMARKS.md).
 const featuresGCPercent = 25
 
 // streamFeatures reads and cleans the extracts a spec names and builds the feature table at

@@ -18,10 +18,10 @@ import (
 
 // featuresGCPercent is the garbage collector's target while the repayments and
 // interactions stream. The live heap is then the clean customers, the loans' keys and the
-// features' totals (about 500 MB for a million customers), and every batch read leaves its
-// decoded rows as garbage: at the default target (100) the heap would grow to twice the
-// live heap between collections. At 25 the peak RSS of the features job over a million
-// customers drops by about 0.4 GB for under a second of CPU (docs/BENCHMARKS.md).
+// features' totals, and every batch read leaves its decoded rows as garbage: at the default
+// target (100) the heap would grow to twice the live heap between collections. At 25 the
+// peak RSS of the features job over a million customers drops by about 0.4 GB for about a
+// second of CPU.
 const featuresGCPercent = 25
 
 // streamFeatures reads and cleans the extracts a spec names and builds the feature table at

@@ -27,8 +27,8 @@ const featuresGCPercent = 25
 // streamFeatures reads and cleans the extracts a spec names and builds the feature table at
 // the dates, recording inputs, row accounts and stage timings in the manifest; check, when
 // set, runs on the table inside the features stage. The result holds the cleaning
-// accounts, profiles and quarantine of every table, and the clean customers and loans
-// (see dropCleanRows).
+// accounts, profiles and quarantine of every table, and the clean customers (see
+// dropCleanRows).
 //
 // Memory follows the customers and loans, not the history: those two tables are read and
 // cleaned whole (stages ingest and clean), as the other two are checked against them; the
@@ -93,7 +93,7 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 	}
 	defer fs.Release()
 	// The features hold what they need of the loans, and the cleaning their keys: the rest
-	// of the clean loans (about 200 MB for 1.6M loans) goes before the repayments stream.
+	// of the clean loans goes before the repayments stream.
 	loans := res.Tables[schemas.Loans]
 	for _, r := range loans.Clean {
 		r.Release()

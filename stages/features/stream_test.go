@@ -11,7 +11,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 )
 
-// slices cuts recs into records of at most n rows (zero-copy slices), so that a stream sees
+// sliced cuts recs into records of at most n rows (zero-copy slices), so that a stream sees
 // other batch boundaries than the records it is given.
 func sliced(recs []arrow.Record, n int64) []arrow.Record {
 	var out []arrow.Record
@@ -106,4 +106,36 @@ func TestStreamUnordered(t *testing.T) {
 	if !errors.Is(err, ErrUnordered) {
 		t.Fatalf("err = %v, want ErrUnordered", err)
 	}
+}
+
+// BenchmarkStream builds the features of BenchmarkBuild's book with a Stream, the
+// repayments and interactions fed in batches of 65,536 rows.
+func BenchmarkStream(b *testing.B) {
+	in := synthesize(1_000_000, 42, 1<<16)
+	defer in.release()
+	b.ResetTimer()
+	cpu := processCPU()
+	for b.Loop() {
+		s, err := NewStream(b.Context(), in.Customers, in.Loans, Options{Label: true}, []time.Time{date("2024-03-31")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range in.Repayments {
+			if err := s.AddRepayments(b.Context(), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, r := range in.Interactions {
+			if err := s.AddInteractions(b.Context(), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		out, err := s.Finish(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(out.Record.NumRows()), "rows")
+		out.Release()
+	}
+	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }

@@ -34,6 +34,12 @@ import (
 // system: it is scattered in the decoders' small buffers, which the features stage's large
 // arrays cannot reuse, so keeping it would only add to the peak.
 func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*clean.Result, error) {
+	return loadTables(ctx, spec, run, env, schemas.ExtractTables(), clean.Options{AsOf: spec.AsOfDate()})
+}
+
+// loadTables is loadExtracts for the tables names (in that order), cleaned with opts: all
+// four, or the customers and loans that streamFeatures holds whole.
+func loadTables(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, names []string, opts clean.Options) (*clean.Result, error) {
 	locs := map[string]string{
 		schemas.Customers: spec.Inputs.Customers, schemas.Loans: spec.Inputs.Loans,
 		schemas.Repayments: spec.Inputs.Repayments, schemas.Interactions: spec.Inputs.Interactions,
@@ -45,7 +51,7 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 		}
 	}()
 	err := run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		for _, name := range schemas.ExtractTables() {
+		for _, name := range names {
 			t, err := ingest.ReadTable(ctx, env.Stores, name, locs[name], ingest.ReadOptions{})
 			if err != nil {
 				return err // names the table
@@ -61,16 +67,14 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 	runtime.GC() // the decoders' garbage (see above)
 	var res *clean.Result
 	err = run.Stage(ctx, "clean", func(ctx context.Context) error {
-		res, err = clean.Extracts(ctx, raw, clean.Options{AsOf: spec.AsOfDate()})
+		res, err = clean.Extracts(ctx, raw, opts)
 		if err != nil {
 			return err
 		}
-		for name, t := range res.Tables {
-			c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
-			if err := c.Check(name); err != nil {
+		for _, name := range names {
+			if err := recordCounts(run, res.Tables[name]); err != nil {
 				return err
 			}
-			run.Update(func(m *pipeline.Manifest) { m.Rows[name] = c })
 		}
 		return nil
 	})
@@ -83,6 +87,16 @@ func loadExtracts(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *
 	}
 	debug.FreeOSMemory() // the cleaning stage's working memory and the raw rows it did not keep
 	return res, nil
+}
+
+// recordCounts checks a cleaned table's accounts and puts them in the manifest.
+func recordCounts(run *pipeline.Run, t *clean.TableResult) error {
+	c := pipeline.RowCounts{Input: t.Counts.Input, Used: t.Counts.Used, Quarantined: t.Counts.Quarantined, ByReason: t.Counts.Reasons}
+	if err := c.Check(t.Name); err != nil {
+		return err
+	}
+	run.Update(func(m *pipeline.Manifest) { m.Rows[t.Name] = c })
+	return nil
 }
 
 // dropCleanRows releases the clean rows of res once the features are built from them,
@@ -143,20 +157,12 @@ func runFeatures(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 	if err != nil {
 		return nil, err
 	}
-	res, err := loadExtracts(ctx, spec, run, env)
+	opts := features.Options{AsOf: spec.AsOfDate(), PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: spec.Features.Label, Logger: env.Log}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, []time.Time{opts.AsOf}, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Release()
-	var out *features.Output
-	opts := features.Options{AsOf: spec.AsOfDate(), PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: spec.Features.Label, Logger: env.Log}
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		out, err = features.Build(ctx, featureInputs(res), opts)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	defer out.Record.Release()
 	dropCleanRows(res)
 	err = run.Stage(ctx, "publish", func(ctx context.Context) error {
@@ -204,22 +210,12 @@ func trainingSnapshots(spec *jobs.Spec) ([]time.Time, error) {
 // incomplete, already defaulted) left out and counted. The cleaning result it returns holds
 // the accounts, profiles and quarantine, not the clean rows (see dropCleanRows).
 func relationalTable(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*ingest.Table, *clean.Result, error) {
-	res, err := loadExtracts(ctx, spec, run, env)
-	if err != nil {
-		return nil, nil, err
-	}
 	dates, err := trainingSnapshots(spec)
 	if err != nil {
-		res.Release()
 		return nil, nil, err
 	}
-	var out *features.Output
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		opts := features.Options{PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: true, DropUnlabelled: true, DataEnd: spec.AsOfDate(), Logger: env.Log}
-		out, err = features.BuildSnapshots(ctx, featureInputs(res), opts, dates)
-		if err != nil {
-			return err
-		}
+	opts := features.Options{PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: true, DropUnlabelled: true, DataEnd: spec.AsOfDate(), Logger: env.Log}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, dates, func(out *features.Output) error {
 		var notes []string
 		for _, c := range out.Counts {
 			notes = append(notes, fmt.Sprintf("%s: %d customers labelled, %d bads, excluded %v", c.AsOf.Format(time.DateOnly), c.Labelled, c.Bads, c.Excluded))
@@ -237,7 +233,6 @@ func relationalTable(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, en
 		return nil
 	})
 	if err != nil {
-		res.Release()
 		return nil, nil, err
 	}
 	dropCleanRows(res)

@@ -196,12 +196,17 @@ const streamingGCPercent = 60
 
 // lowerGCPercent sets streamingGCPercent, unless GOGC says otherwise, and returns the
 // function that restores the previous setting.
-func lowerGCPercent() (restore func()) {
+func lowerGCPercent() (restore func()) { return lowerGCPercentTo(streamingGCPercent) }
+
+// lowerGCPercentTo sets the garbage collector's target to percent, unless GOGC says
+// otherwise or the target is lower already, and returns the function that restores the
+// previous setting.
+func lowerGCPercentTo(percent int) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	old := debug.SetGCPercent(streamingGCPercent)
-	if old < streamingGCPercent {
+	old := debug.SetGCPercent(percent)
+	if old < percent {
 		debug.SetGCPercent(old)
 	}
 	return func() { debug.SetGCPercent(old) }

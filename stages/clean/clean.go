@@ -27,6 +27,10 @@ type Options struct {
 	// Parallelism bounds the goroutines used (default GOMAXPROCS). It never changes the
 	// result.
 	Parallelism int
+	// KeepKeys keeps, in the result, the used keys of the tables with a single-column key
+	// (customers, loans), so that their child tables can be cleaned later with NewStream.
+	// They cost about 50 bytes per row until ReleaseKeys or Release.
+	KeepKeys bool
 }
 
 // Result is the outcome of cleaning a set of extracts.
@@ -53,6 +57,15 @@ type TableResult struct {
 	MissingColumns []string `json:"missing_columns,omitempty"`
 	// Profile describes every canonical column of the clean rows.
 	Profile []ColumnProfile `json:"profile"`
+
+	// usedKey reports whether a key is among the used rows' keys, for the orphan check of
+	// a child table cleaned later (Stream); nil for tables without a single-column key.
+	usedKey func(k string) bool
+	// keys maps the key of every row that passed the row rules, first occurrence, to its
+	// row number (single-column keys only). Its strings point into keyCols, which the
+	// result holds until Release.
+	keys    map[string]int32
+	keyCols []arrow.Array
 }
 
 // Counts are a table's cleaning accounts. Input = Used + Quarantined always.
@@ -74,6 +87,18 @@ func (r *Result) Release() {
 			rec.Release()
 		}
 		t.Clean, t.Quarantine = nil, nil
+	}
+	r.ReleaseKeys()
+}
+
+// ReleaseKeys releases the keys kept for NewStream (Options.KeepKeys), once the child tables
+// are cleaned.
+func (r *Result) ReleaseKeys() {
+	for _, t := range r.Tables {
+		for _, c := range t.keyCols {
+			c.Release()
+		}
+		t.keyCols, t.keys, t.usedKey = nil, nil, nil
 	}
 }
 
@@ -138,7 +163,7 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 	}
 	for _, ts := range states {
 		if parent := byName[ts.spec.parent]; parent != nil {
-			ts.orphans(parent)
+			ts.orphans(parent.usedKey)
 		}
 	}
 	// Outputs, batch by batch; then profiles, column by column.
@@ -155,6 +180,19 @@ func Extracts(ctx context.Context, in map[string]*ingest.Table, opts Options) (*
 	var pjobs []pjob
 	for _, ts := range states {
 		tr := ts.result()
+		if ts.keys != nil && opts.KeepKeys {
+			// Not ts.usedKey: the result must not hold the table's raw batches.
+			keys, reason := ts.keys, ts.reason
+			tr.keys = keys
+			tr.usedKey = func(k string) bool {
+				row, ok := keys[k]
+				return ok && reason[row] == 0
+			}
+			for _, col := range ts.stringsOf(ts.spec.key[0]) {
+				col.Retain()
+				tr.keyCols = append(tr.keyCols, col)
+			}
+		}
 		res.Tables[tr.Name] = tr
 		for c := range tr.Schema.NumFields() {
 			pjobs = append(pjobs, pjob{tr, c})
@@ -641,13 +679,16 @@ func cmp64(a, b int64) int {
 	return 0
 }
 
-// orphans refuses rows whose parent key is not among the parent's used rows.
-func (ts *tableState) orphans(parent *tableState) {
+// usedKey reports whether key k belongs to a used row of the table (after dedup and
+// orphans; single-key tables only).
+func (ts *tableState) usedKey(k string) bool {
+	row, ok := ts.keys[k]
+	return ok && ts.reason[row] == 0
+}
+
+// orphans refuses rows whose parent key is not among the parent's used rows (used tells).
+func (ts *tableState) orphans(used func(k string) bool) {
 	r := ts.reasons.index[CodeOrphan+":"+ts.spec.parentCol]
-	used := func(k string) bool {
-		row, ok := parent.keys[k]
-		return ok && parent.reason[row] == 0
-	}
 	for bi, col := range ts.stringsOf(ts.spec.parentCol) {
 		off := ts.batches[bi].offset
 		prev, prevOK, have := "", false, false

@@ -66,6 +66,17 @@
 // up to a hundred), min, max and mean. Everything is deterministic: the same input gives
 // the same result whatever Options.Parallelism or GOMAXPROCS.
 //
+// # Streaming
+//
+// Stream cleans the repayments or the interactions batch by batch after their parents were
+// cleaned whole with Extracts, giving every row the reason Extracts gives it, the same clean
+// and quarantine records batch for batch, the same counts and the same profile (profiles
+// accumulate batch by batch in input order, so even the float sums agree). It keeps the
+// refused rows, for the quarantine, and for the (loan_id, due_date) duplicate check the
+// due dates of every loan, sorted and delta-encoded in one byte arena as each loan's run of
+// rows ends (about a byte per row): a loan whose rows come back later, after other loans',
+// is checked against them exactly. Nothing else grows with the rows.
+//
 // # Speed
 //
 // Row rules are column-at-a-time passes over flat Arrow buffers. Keys are looked up in a

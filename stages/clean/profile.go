@@ -3,6 +3,7 @@ package clean
 import (
 	"math"
 	"math/bits"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -31,64 +32,100 @@ type ColumnProfile struct {
 
 // profileColumn profiles column col of recs.
 func profileColumn(f arrow.Field, recs []arrow.Record, col int) ColumnProfile {
-	p := ColumnProfile{Name: f.Name, Type: f.Type.String()}
-	var h hll
-	var sum float64
-	var lo, hi float64 = math.Inf(1), math.Inf(-1)
-	var slo, shi string
-	var seen bool
+	pr := newProfiler(f)
 	for _, rec := range recs {
-		arr := rec.Column(col)
-		p.Rows += int64(arr.Len())
-		p.Nulls += int64(arr.NullN())
-		switch a := arr.(type) {
-		case *array.String:
-			for i := range a.Len() {
-				if a.IsNull(i) {
-					continue
-				}
-				v := a.Value(i)
-				h.add(hashString(v))
-				if !seen || v < slo {
-					slo = v
-				}
-				if !seen || v > shi {
-					shi = v
-				}
-				seen = true
+		pr.add(rec.Column(col))
+	}
+	return pr.profile()
+}
+
+// profiler accumulates the profile of one column over its batches, in order: fed the
+// batches of a table one after another it gives what profileColumn gives for all of them
+// (the same sum in the same order, the same sketch).
+type profiler struct {
+	p        ColumnProfile
+	typ      arrow.DataType
+	h        hll
+	sum      float64
+	lo, hi   float64
+	slo, shi string
+	seen     bool
+}
+
+func newProfiler(f arrow.Field) *profiler {
+	return &profiler{p: ColumnProfile{Name: f.Name, Type: f.Type.String()}, typ: f.Type, lo: math.Inf(1), hi: math.Inf(-1)}
+}
+
+// add profiles the values of arr.
+func (pr *profiler) add(arr arrow.Array) {
+	p := &pr.p
+	p.Rows += int64(arr.Len())
+	p.Nulls += int64(arr.NullN())
+	switch a := arr.(type) {
+	case *array.String:
+		// The extremes of this batch point into its buffers: only the final ones are
+		// copied, as the batch may be released before the profile is read.
+		var lo, hi string
+		seen := false
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				continue
 			}
-		case *array.Boolean:
-			for i := range a.Len() {
-				if a.IsValid(i) {
-					v := 0.0
-					if a.Value(i) {
-						v = 1
-					}
-					h.add(mix64(uint64(v)))
-					sum += v
-				}
+			v := a.Value(i)
+			pr.h.add(hashString(v))
+			if !seen || v < lo {
+				lo = v
 			}
-		default:
-			get := valuesOf(arr)
-			if ts, ok := arr.(*array.Timestamp); ok {
-				get = func(i int) float64 { return float64(ts.Value(i)) } // milliseconds
+			if !seen || v > hi {
+				hi = v
 			}
-			for i := range arr.Len() {
-				if arr.IsNull(i) {
-					continue
+			seen = true
+		}
+		if seen {
+			if !pr.seen || lo < pr.slo {
+				pr.slo = strings.Clone(lo)
+			}
+			if !pr.seen || hi > pr.shi {
+				pr.shi = strings.Clone(hi)
+			}
+			pr.seen = true
+		}
+	case *array.Boolean:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				v := 0.0
+				if a.Value(i) {
+					v = 1
 				}
-				v := get(i)
-				h.add(mix64(math.Float64bits(v + 0))) // +0: -0 and 0 are one value
-				sum += v
-				if v < lo {
-					lo = v
-				}
-				if v > hi {
-					hi = v
-				}
+				pr.h.add(mix64(uint64(v)))
+				pr.sum += v
+			}
+		}
+	default:
+		get := valuesOf(arr)
+		if ts, ok := arr.(*array.Timestamp); ok {
+			get = func(i int) float64 { return float64(ts.Value(i)) } // milliseconds
+		}
+		for i := range arr.Len() {
+			if arr.IsNull(i) {
+				continue
+			}
+			v := get(i)
+			pr.h.add(mix64(math.Float64bits(v + 0))) // +0: -0 and 0 are one value
+			pr.sum += v
+			if v < pr.lo {
+				pr.lo = v
+			}
+			if v > pr.hi {
+				pr.hi = v
 			}
 		}
 	}
+}
+
+// profile returns the profile of the values added so far.
+func (pr *profiler) profile() ColumnProfile {
+	p := pr.p
 	valid := p.Rows - p.Nulls
 	if p.Rows > 0 {
 		p.NullRate = float64(p.Nulls) / float64(p.Rows)
@@ -96,20 +133,20 @@ func profileColumn(f arrow.Field, recs []arrow.Record, col int) ColumnProfile {
 	if valid == 0 {
 		return p
 	}
-	p.Distinct = h.estimate()
-	mean := sum / float64(valid)
-	switch f.Type.ID() {
+	p.Distinct = pr.h.estimate()
+	mean := pr.sum / float64(valid)
+	switch pr.typ.ID() {
 	case arrow.STRING:
-		p.Min, p.Max = slo, shi
+		p.Min, p.Max = pr.slo, pr.shi
 	case arrow.BOOL:
 		p.Mean = &mean
 	case arrow.DATE32:
-		p.Min, p.Max = dayString(lo), dayString(hi)
+		p.Min, p.Max = dayString(pr.lo), dayString(pr.hi)
 	case arrow.TIMESTAMP:
-		p.Min = time.UnixMilli(int64(lo)).UTC().Format(time.RFC3339Nano)
-		p.Max = time.UnixMilli(int64(hi)).UTC().Format(time.RFC3339Nano)
+		p.Min = time.UnixMilli(int64(pr.lo)).UTC().Format(time.RFC3339Nano)
+		p.Max = time.UnixMilli(int64(pr.hi)).UTC().Format(time.RFC3339Nano)
 	default:
-		p.Min, p.Max, p.Mean = lo, hi, &mean
+		p.Min, p.Max, p.Mean = pr.lo, pr.hi, &mean
 	}
 	return p
 }

@@ -94,24 +94,9 @@ func Build(ctx context.Context, in Inputs, opts Options) (*Output, error) {
 // and stacks them in one table, told apart by as_of_date: the input of an out-of-time
 // validation. The extracts are joined once for all dates.
 func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Time) (*Output, error) {
-	o, err := opts.withDefaults()
+	o, days, err := checkSnapshots(opts, asOf)
 	if err != nil {
 		return nil, err
-	}
-	if len(asOf) == 0 {
-		return nil, errors.New("features: no as_of date")
-	}
-	days := make([]int32, len(asOf))
-	for i, t := range asOf {
-		if t.IsZero() {
-			return nil, errors.New("features: as_of date is missing")
-		}
-		days[i] = dayOf(t)
-		for _, d := range days[:i] {
-			if d == days[i] {
-				return nil, fmt.Errorf("features: as_of date %s is listed twice", dayTime(d).Format(time.DateOnly))
-			}
-		}
 	}
 	start := time.Now()
 	p, err := prepare(ctx, in, o)
@@ -121,7 +106,53 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 	o.Logger.Debug("features: extracts joined", "customers", p.nCust, "loans", len(p.origination),
 		"repayments", p.rep.start[len(p.rep.start)-1], "interactions", len(p.intDay),
 		"repayments_sorted", p.repRows.order == nil, "elapsed", time.Since(start))
+	return p.assemble(ctx, o, days, in.Customers)
+}
 
+// checkSnapshots returns the options with their defaults and the as_of dates as day
+// numbers, or an error naming what is wrong with them.
+func checkSnapshots(opts Options, asOf []time.Time) (Options, []int32, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return o, nil, err
+	}
+	if len(asOf) == 0 {
+		return o, nil, errors.New("features: no as_of date")
+	}
+	days := make([]int32, len(asOf))
+	for i, t := range asOf {
+		if t.IsZero() {
+			return o, nil, errors.New("features: as_of date is missing")
+		}
+		days[i] = dayOf(t)
+		for _, d := range days[:i] {
+			if d == days[i] {
+				return o, nil, fmt.Errorf("features: as_of date %s is listed twice", dayTime(d).Format(time.DateOnly))
+			}
+		}
+	}
+	return o, days, nil
+}
+
+// windowAt returns the window of snapshot k at as_of A (completed is set by assemble, once
+// the data end is known).
+func windowAt(o Options, k int, A int32) window {
+	w := window{
+		asOf:     A,
+		start:    addMonths(A, -o.Window),
+		perfEnd:  addMonths(A, o.PerformanceWindow),
+		label:    o.Label,
+		snapshot: k,
+	}
+	for _, m := range o.DPDWindows {
+		w.dpdStart = append(w.dpdStart, addMonths(A, -m))
+	}
+	return w
+}
+
+// assemble computes the snapshots at days from the prepared extracts and stacks them in
+// one table.
+func (p *prepared) assemble(ctx context.Context, o Options, days []int32, customers []arrow.Record) (*Output, error) {
 	dataEnd := p.dataEnd
 	if !o.DataEnd.IsZero() {
 		dataEnd = dayOf(o.DataEnd)
@@ -137,23 +168,15 @@ func BuildSnapshots(ctx context.Context, in Inputs, opts Options, asOf []time.Ti
 		}
 		total += len(rows[k])
 	}
-	asm, err := newAssembler(o, columns(o), in.Customers, total)
+	asm, err := newAssembler(o, columns(o), customers, total)
 	if err != nil {
 		return nil, err
 	}
 	defer asm.release()
 	out := &Output{}
 	for k, A := range days {
-		w := window{
-			asOf:    A,
-			start:   addMonths(A, -o.Window),
-			perfEnd: addMonths(A, o.PerformanceWindow),
-			label:   o.Label,
-		}
+		w := windowAt(o, k, A)
 		w.completed = dataEnd != math.MinInt32 && w.perfEnd <= dataEnd
-		for _, m := range o.DPDWindows {
-			w.dpdStart = append(w.dpdStart, addMonths(A, -m))
-		}
 		t := time.Now()
 		if err := p.compute(ctx, w, o.Workers, rows[k], asm.n, &asm.sink); err != nil {
 			return nil, err

@@ -30,6 +30,7 @@ type window struct {
 	perfEnd   int32   // as_of + performance window (inclusive)
 	label     bool
 	completed bool // perfEnd ≤ data end
+	snapshot  int  // index of the as_of date among those built
 }
 
 // blockRows is the number of customers of one work item of compute.
@@ -65,9 +66,163 @@ type loanScratch struct {
 	record   int     // record of the last repayment read
 }
 
+// repTotals are the repayment aggregates of one customer at one as_of: what the features
+// keep of its repayment rows. They are folded row by row (add), by compute from the rows
+// grouped by loan or by a Stream as the rows arrive.
+type repTotals struct {
+	late, late30, frequency  int32
+	currentDPD               int32
+	lastDelinquent, lastPaid int32 // math.MinInt32 when none
+	dueSum, paidSum          float64
+	monetary                 float64
+	bad                      bool
+}
+
+// newRepTotals returns the totals of no repayment.
+func newRepTotals() repTotals {
+	return repTotals{lastDelinquent: math.MinInt32, lastPaid: math.MinInt32}
+}
+
+// add folds repayment x, of a loan whose amounts paid after and by as_of are rollback and
+// paidBy, into t; maxDPD holds the largest delinquency by max_dpd window. The sums are
+// order-dependent in their last bits: folded in the same order, the rows give the same
+// totals.
+func (t *repTotals) add(x repayment, w *window, maxDPD []int32, rollback, paidBy *float64) {
+	A := w.asOf
+	d, pd := x.due, x.paid
+	if pd != noDate {
+		if pd > A {
+			*rollback += x.amountPaid
+		} else {
+			*paidBy += x.amountPaid
+		}
+	}
+	if w.label && !t.bad {
+		// 90+ days past due on a date t in (A, perfEnd]: the first such date is
+		// max(A+1, d+90), and the instalment must still be unpaid before that day.
+		first := max(A+1, d+BadDaysPastDue)
+		if first <= w.perfEnd && pd >= first {
+			t.bad = true
+		}
+	}
+	if d > A {
+		return
+	}
+	end := min(pd, A) // the date the instalment's delinquency, as seen at A, ends
+	dpd := end - d    // its days past due then
+	if dpd > 0 {
+		for k, start := range w.dpdStart {
+			if end > start && dpd > maxDPD[k] {
+				maxDPD[k] = dpd
+			}
+		}
+		if dpd > SeriousDaysPastDue {
+			t.lastDelinquent = max(t.lastDelinquent, end)
+		}
+	}
+	if d > w.start {
+		t.dueSum += x.amountDue
+		if pd <= A {
+			t.paidSum += x.amountPaid
+		}
+		if dpd > 0 {
+			t.late++
+		}
+		if dpd > SeriousDaysPastDue {
+			t.late30++
+		}
+	}
+	if pd > A {
+		t.currentDPD = max(t.currentDPD, A-d)
+	} else {
+		t.lastPaid = max(t.lastPaid, pd)
+		if pd > w.start {
+			t.frequency++
+			t.monetary += x.amountPaid
+		}
+	}
+}
+
+// intTotals are the interaction aggregates of one customer at one as_of. They are counts
+// and a maximum, so the order of the rows does not matter.
+type intTotals struct {
+	contacts, complaints, digital, unresolved int32
+	satN, satSum                              int32
+	lastContact                               int32 // math.MinInt32 when none
+}
+
+// newIntTotals returns the totals of no interaction.
+func newIntTotals() intTotals { return intTotals{lastContact: math.MinInt32} }
+
+// add folds an interaction on day with flags f and satisfaction sat (0: none) into t.
+func (t *intTotals) add(day int32, f uint8, sat int8, w *window) {
+	if day > w.asOf {
+		return
+	}
+	t.lastContact = max(t.lastContact, day)
+	if f&flagComplaint != 0 && f&flagResolved == 0 {
+		t.unresolved++
+	}
+	if day <= w.start {
+		return
+	}
+	t.contacts++
+	if f&flagComplaint != 0 {
+		t.complaints++
+	}
+	if f&flagDigital != 0 {
+		t.digital++
+	}
+	if sat != 0 {
+		t.satSum += int32(sat)
+		t.satN++
+	}
+}
+
 // customer computes the features of customer c into row at of out, and writes nothing
-// else.
+// else. Its repayment and interaction totals are folded here from the grouped rows, or
+// taken from the stream that folded them.
 func (p *prepared) customer(c, at int, w window, out *sink, sc *loanScratch) {
+	ls, le := p.loanStart[c], p.loanStart[c+1]
+	var (
+		rt               repTotals
+		it               intTotals
+		rollback, paidBy []float64
+		dpd              []int32
+	)
+	if st := p.streamed; st != nil {
+		k := w.snapshot
+		rt, it = st.rep[k][c], st.ints[k][c]
+		nw := len(w.dpdStart)
+		dpd = st.maxDPD[k][c*nw : (c+1)*nw]
+		rollback, paidBy = st.rollback[k][ls:le], st.paidBy[k][ls:le]
+	} else {
+		rollback, paidBy = sc.rollback[:le-ls], sc.paidBy[:le-ls]
+		clear(rollback)
+		clear(paidBy)
+		dpd = sc.maxDPD[:len(w.dpdStart)]
+		clear(dpd)
+		rt = newRepTotals()
+		rec := sc.record
+		for q := ls; q < le; q++ {
+			l := q - ls
+			for j := p.repRows.start[q]; j < p.repRows.end[q]; j++ {
+				var i int
+				rec, i = p.rep.locate(p.repRows.row(j), rec)
+				rt.add(p.rep.row(rec, i), &w, dpd, &rollback[l], &paidBy[l])
+			}
+		}
+		sc.record = rec
+		it = newIntTotals()
+		for i := p.intStart[c]; i < p.intStart[c+1]; i++ {
+			it.add(p.intDay[i], p.intFlags[i], p.intSat[i], &w)
+		}
+	}
+	p.write(c, at, w, out, sc, &rt, dpd, rollback, paidBy, &it)
+}
+
+// write computes the features of customer c from its totals into row at of out.
+func (p *prepared) write(c, at int, w window, out *sink, sc *loanScratch, rt *repTotals, maxDPD []int32, rollback, paidBy []float64, it *intTotals) {
 	A := w.asOf
 	onboard := p.onboard[c]
 	set := func(slot int, v float64) { out.num[slot][at] = v }
@@ -86,103 +241,29 @@ func (p *prepared) customer(c, at int, w window, out *sink, sc *loanScratch) {
 	set(sTenure, float64(wholeMonths(onboard, A)))
 
 	// Repayments.
-	ls, le := p.loanStart[c], p.loanStart[c+1]
-	rollback, paidBy := sc.rollback[:le-ls], sc.paidBy[:le-ls]
-	clear(rollback)
-	clear(paidBy)
-	maxDPD := sc.maxDPD[:len(w.dpdStart)]
-	clear(maxDPD)
-	var (
-		late, late30, frequency   int
-		dueSum, paidSum, monetary float64
-		lastDelinquent, lastPaid  = int32(math.MinInt32), int32(math.MinInt32)
-		currentDPD                int32
-		bad                       bool
-	)
-	rec := sc.record
-	for q := ls; q < le; q++ {
-		l := q - ls
-		for j := p.repRows.start[q]; j < p.repRows.end[q]; j++ {
-			var i int
-			rec, i = p.rep.locate(p.repRows.row(j), rec)
-			x := p.rep.row(rec, i)
-			d, pd := x.due, x.paid
-			if pd != noDate {
-				if pd > A {
-					rollback[l] += x.amountPaid
-				} else {
-					paidBy[l] += x.amountPaid
-				}
-			}
-			if w.label && !bad {
-				// 90+ days past due on a date t in (A, perfEnd]: the first such date is
-				// max(A+1, d+90), and the instalment must still be unpaid before that day.
-				t := max(A+1, d+BadDaysPastDue)
-				if t <= w.perfEnd && pd >= t {
-					bad = true
-				}
-			}
-			if d > A {
-				continue
-			}
-			end := min(pd, A) // the date the instalment's delinquency, as seen at A, ends
-			dpd := end - d    // its days past due then
-			if dpd > 0 {
-				for k, start := range w.dpdStart {
-					if end > start && dpd > maxDPD[k] {
-						maxDPD[k] = dpd
-					}
-				}
-				if dpd > SeriousDaysPastDue {
-					lastDelinquent = max(lastDelinquent, end)
-				}
-			}
-			if d > w.start {
-				dueSum += x.amountDue
-				if pd <= A {
-					paidSum += x.amountPaid
-				}
-				if dpd > 0 {
-					late++
-				}
-				if dpd > SeriousDaysPastDue {
-					late30++
-				}
-			}
-			if pd > A {
-				currentDPD = max(currentDPD, A-d)
-			} else {
-				lastPaid = max(lastPaid, pd)
-				if pd > w.start {
-					frequency++
-					monetary += x.amountPaid
-				}
-			}
-		}
-	}
-	sc.record = rec
 	for k, v := range maxDPD {
 		set(numFixed+k, float64(v))
 	}
-	set(sLate, float64(late))
-	set(sLate30, float64(late30))
-	if lastDelinquent == math.MinInt32 {
+	set(sLate, float64(rt.late))
+	set(sLate30, float64(rt.late30))
+	if rt.lastDelinquent == math.MinInt32 {
 		set(sMonthsSinceDelinquency, nan)
 	} else {
-		set(sMonthsSinceDelinquency, float64(wholeMonths(lastDelinquent, A)))
+		set(sMonthsSinceDelinquency, float64(wholeMonths(rt.lastDelinquent, A)))
 	}
-	set(sPaidDueRatio, ratio(paidSum, dueSum))
-	set(sCurrentDPD, float64(currentDPD))
-	set(sCurrentlyPastDue, indicator(currentDPD > 0))
-	if lastPaid == math.MinInt32 {
+	set(sPaidDueRatio, ratio(rt.paidSum, rt.dueSum))
+	set(sCurrentDPD, float64(rt.currentDPD))
+	set(sCurrentlyPastDue, indicator(rt.currentDPD > 0))
+	if rt.lastPaid == math.MinInt32 {
 		set(sRecency, nan)
 	} else {
-		set(sRecency, float64(A-lastPaid))
+		set(sRecency, float64(A-rt.lastPaid))
 	}
-	set(sFrequency, float64(frequency))
-	set(sMonetary, monetary)
+	set(sFrequency, float64(rt.frequency))
+	set(sMonetary, rt.monetary)
 
 	// Loans.
+	ls, le := p.loanStart[c], p.loanStart[c+1]
 	var (
 		total, active            int
 		limit, balance, exposure float64
@@ -226,57 +307,27 @@ func (p *prepared) customer(c, at int, w window, out *sink, sc *loanScratch) {
 	set(sExposure, exposure)
 
 	// Interactions.
-	var (
-		contacts, complaints, digital, unresolved, satN int
-		satSum                                          int
-		lastContact                                     = int32(math.MinInt32)
-	)
-	for i := p.intStart[c]; i < p.intStart[c+1]; i++ {
-		day := p.intDay[i]
-		if day > A {
-			continue
-		}
-		f := p.intFlags[i]
-		lastContact = max(lastContact, day)
-		if f&flagComplaint != 0 && f&flagResolved == 0 {
-			unresolved++
-		}
-		if day <= w.start {
-			continue
-		}
-		contacts++
-		if f&flagComplaint != 0 {
-			complaints++
-		}
-		if f&flagDigital != 0 {
-			digital++
-		}
-		if sat := p.intSat[i]; sat != 0 {
-			satSum += int(sat)
-			satN++
-		}
-	}
-	set(sContacts, float64(contacts))
-	set(sComplaints, float64(complaints))
-	set(sSatisfaction, ratio(float64(satSum), float64(satN)))
-	set(sDigitalShare, ratio(float64(digital), float64(contacts)))
-	if lastContact == math.MinInt32 {
+	set(sContacts, float64(it.contacts))
+	set(sComplaints, float64(it.complaints))
+	set(sSatisfaction, ratio(float64(it.satSum), float64(it.satN)))
+	set(sDigitalShare, ratio(float64(it.digital), float64(it.contacts)))
+	if it.lastContact == math.MinInt32 {
 		set(sDaysSinceContact, nan)
 	} else {
-		set(sDaysSinceContact, float64(A-lastContact))
+		set(sDaysSinceContact, float64(A-it.lastContact))
 	}
-	set(sUnresolved, float64(unresolved))
+	set(sUnresolved, float64(it.unresolved))
 
 	// Label.
 	if w.label {
 		switch {
 		case !w.completed:
 			out.status[at] = stWindowIncomplete
-		case currentDPD >= BadDaysPastDue:
+		case rt.currentDPD >= BadDaysPastDue:
 			out.status[at] = stDefaulted
 		default:
 			out.status[at] = stLabelled
-			if bad {
+			if rt.bad {
 				out.bad[at] = 1
 			}
 		}

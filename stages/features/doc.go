@@ -81,4 +81,16 @@
 // every value depends only on the customer's rows in input order, so results are identical
 // for any number of workers. One million customers with 28 million repayments (the
 // generator's book) take about 1 to 2 s on two cores once the memory is warm.
+//
+// # Streaming
+//
+// Stream builds the same table with the customers and loans held whole and the repayments
+// and interactions fed batch by batch: each row is folded, for every snapshot, into the
+// totals of its loan (amounts paid by and after as_of) and of its customer (counts, latest
+// dates, largest delinquencies, sums of amounts) and is not kept. Build folds the same totals
+// with the same code (repTotals, intTotals), so the results agree byte for byte. Counts and
+// maxima do not depend on the order of the rows; float sums do in their last bits, and Build
+// sums a customer's repayments loan by loan in the loans' order, so Stream refuses with
+// ErrUnordered repayments where a customer's loans come back out of that order. Interactions
+// may come in any order.
 package features

@@ -70,41 +70,60 @@ type prepared struct {
 
 	dataEnd int32 // latest due, paid or interaction day; math.MinInt32 when there is none
 
+	// streamed, when set, holds the repayment and interaction totals a Stream folded; the
+	// row fields above (rep, repRows, int*) are then unused.
+	streamed *streamTotals
+
 	orphanLoans, orphanRepayments, orphanInteractions int64
+}
+
+// parents are the customers and loans indexed: what the repayments and interactions are
+// joined to.
+type parents struct {
+	custIndex, loanIndex *index
+	// loanPos is the position of each input loan in the grouped loan slices (-1: orphan).
+	loanPos []int32
+}
+
+// prepareParents validates the customers and loans and groups the loans by customer.
+func prepareParents(ctx context.Context, customers, loans []arrow.Record, o Options) (*prepared, *parents, error) {
+	p := &prepared{dataEnd: math.MinInt32}
+	t := time.Now()
+	// The two id indexes do not depend on each other: build them side by side.
+	var par parents
+	var errs [2]error
+	err := parallel(ctx, o.Workers, 2, func(i int) {
+		if i == 0 {
+			par.custIndex, errs[0] = p.readCustomers(customers)
+		} else {
+			par.loanIndex, errs[1] = newIndex(schemas.Loans, schemas.LoansSchema(), "loan_id", loans)
+		}
+	})
+	if err = cmp.Or(errs[0], errs[1], err); err != nil {
+		return nil, nil, err
+	}
+	o.Logger.Debug("features: customers and loans indexed", "elapsed", time.Since(t))
+	t = time.Now()
+	if par.loanPos, err = p.readLoans(loans, par.custIndex); err != nil {
+		return nil, nil, err
+	}
+	o.Logger.Debug("features: loans grouped", "elapsed", time.Since(t))
+	return p, &par, ctx.Err()
 }
 
 // prepare validates and joins the inputs.
 func prepare(ctx context.Context, in Inputs, o Options) (*prepared, error) {
-	p := &prepared{dataEnd: math.MinInt32}
+	p, par, err := prepareParents(ctx, in.Customers, in.Loans, o)
+	if err != nil {
+		return nil, err
+	}
 	t := time.Now()
 	step := func(name string) error {
 		o.Logger.Debug("features: "+name, "elapsed", time.Since(t))
 		t = time.Now()
 		return ctx.Err()
 	}
-	// The two id indexes do not depend on each other: build them side by side.
-	var custIndex, loanIndex *index
-	var errs [2]error
-	err := parallel(ctx, o.Workers, 2, func(i int) {
-		if i == 0 {
-			custIndex, errs[0] = p.readCustomers(in.Customers)
-		} else {
-			loanIndex, errs[1] = newIndex(schemas.Loans, schemas.LoansSchema(), "loan_id", in.Loans)
-		}
-	})
-	if err = cmp.Or(errs[0], errs[1], err); err != nil {
-		return nil, err
-	}
-	if err := step("customers and loans indexed"); err != nil {
-		return nil, err
-	}
-	loanPos, err := p.readLoans(in.Loans, custIndex)
-	if err != nil {
-		return nil, err
-	}
-	if err := step("loans grouped"); err != nil {
-		return nil, err
-	}
+	custIndex, loanIndex, loanPos := par.custIndex, par.loanIndex, par.loanPos
 	if err := p.readRepayments(ctx, in.Repayments, o.Workers, loanIndex, loanPos); err != nil {
 		return nil, err
 	}
@@ -465,17 +484,7 @@ func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o 
 			t := next[c]
 			next[c]++
 			p.intDay[t] = day(i)
-			var f uint8
-			if kind.IsValid(i) && kind.Value(i) == "complaint" {
-				f |= flagComplaint
-			}
-			if channel.IsValid(i) && isIn(channel.Value(i), o.DigitalChannels) {
-				f |= flagDigital
-			}
-			if resolved.IsValid(i) && resolved.Value(i) {
-				f |= flagResolved
-			}
-			p.intFlags[t] = f
+			p.intFlags[t] = interactionFlags(kind, channel, resolved, i, o.DigitalChannels)
 			if sat.IsValid(i) {
 				p.intSat[t] = sat.Value(i)
 			}
@@ -485,6 +494,21 @@ func (p *prepared) readInteractions(ctx context.Context, recs []arrow.Record, o 
 		}
 	}
 	return nil
+}
+
+// interactionFlags returns the flags of interaction row i.
+func interactionFlags(kind, channel *array.String, resolved *array.Boolean, i int, digital []string) uint8 {
+	var f uint8
+	if kind.IsValid(i) && kind.Value(i) == "complaint" {
+		f |= flagComplaint
+	}
+	if channel.IsValid(i) && isIn(channel.Value(i), digital) {
+		f |= flagDigital
+	}
+	if resolved.IsValid(i) && resolved.Value(i) {
+		f |= flagResolved
+	}
+	return f
 }
 
 func isIn(v string, set []string) bool {

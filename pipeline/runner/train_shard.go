@@ -22,8 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -167,8 +165,8 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 	in := newTrainInput(spec)
 	// A large table is held while garbage is made at a high rate: collect more often, as
 	// one process does (runTrain).
-	if m.Rows[in.tableName].Used >= largeTableRows && os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+	if m.Rows[in.tableName].Used >= largeTableRows {
+		defer lowerGCPercentTo(trainGCPercent)()
 	}
 	var t *train.Table
 	err = run.Stage(ctx, "assemble", func(ctx context.Context) error {

@@ -18,15 +18,7 @@ import (
 // average 0.760 and 0.43 on such splits).
 func TestGermanCreditFiveSplits(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Open("../../testdata/germancredit.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, "../../testdata/germancredit.csv")
 	target := slices.Index(rows[0], "creditability")
 	if target < 0 || len(rows) != 1001 {
 		t.Fatalf("testdata/germancredit.csv: %d rows, creditability at %d", len(rows)-1, target)

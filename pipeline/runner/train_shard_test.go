@@ -25,15 +25,7 @@ func writeGermanCreditFiles(t *testing.T, dir string, sizes []int) {
 // (see writeGermanCreditFiles).
 func writeTableFiles(t *testing.T, src, dir string, sizes []int) {
 	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, src)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -192,15 +184,7 @@ func TestTrainShardsEdgeCases(t *testing.T) {
 		sameBytes(t, "scored", a, b)
 	}
 	// A fourth file whose rows all lack the target: the shard that reads it uses no row.
-	f, err := os.Open(filepath.Join(in, "gc-00.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, filepath.Join(in, "gc-00.csv"))
 	target := slices.Index(recs[0], "creditability")
 	var refused bytes.Buffer
 	w := csv.NewWriter(&refused)
@@ -292,4 +276,19 @@ func TestTrainShardsRefuseDisagreeingTypes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "column x") || !strings.Contains(err.Error(), "Parquet") {
 		t.Fatalf("commit: %v", err)
 	}
+}
+
+// readCSV reads a whole CSV file: its header, then its rows.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }

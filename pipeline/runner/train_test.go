@@ -233,15 +233,7 @@ output: %s
 
 func TestTrainQuarantineAddsUp(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Open("../../testdata/germancredit_split.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, "../../testdata/germancredit_split.csv")
 	target := slices.Index(recs[0], "creditability")
 	var rowsOut [][]string
 	rowsOut = append(rowsOut, append([]string{"id"}, recs[0]...))
@@ -314,15 +306,7 @@ output: %s
 // (inputs.csv.null_values): the same binning table, byte for byte.
 func TestTrainCSVDialects(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Open("../../testdata/germancredit_split.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, "../../testdata/germancredit_split.csv")
 	col := slices.Index(rows[0], "duration_in_month")
 	if col < 0 {
 		t.Fatalf("testdata/germancredit_split.csv has no duration_in_month")
@@ -355,6 +339,7 @@ func TestTrainCSVDialects(t *testing.T) {
 			body = strings.Replace(body, "inputs: {table: "+in+"}\n", "", 1)
 		}
 		m := runSpec(t, writeSpec(t, dir, body))
+		var err error
 		if tables[k], err = os.ReadFile(filepath.Join(out, "runs", m.RunID, "binning.csv")); err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,20 @@ func TestKubernetesManifests(t *testing.T) {
 	if spec.Kind != jobs.KindScore || !strings.Contains(spec.Inputs.Table, "dt=2026-06-30") {
 		t.Errorf("job spec %+v", spec)
 	}
-	job := docs[1].Spec
+	commit := readDocs(t, "kubernetes/commit-job.yaml")
+	if len(commit) != 1 || commit[0].Kind != "Job" {
+		t.Fatal("commit-job.yaml: want one Job")
+	}
+	checkShardedJobs(t, docs[1], commit[0])
+}
+
+// checkShardedJobs checks the Indexed Job of a sharded run and its commit Job: as many
+// completions as --shards, pods that are not restarted in place, run a spec from the
+// ConfigMap's mount with an --as-of and AWS credentials from a Secret; a commit with the
+// same spec, --shards and --as-of.
+func checkShardedJobs(t *testing.T, shardJob, commitJob k8sDoc) {
+	t.Helper()
+	job := shardJob.Spec
 	c := job.Template.Spec.Containers[0]
 	shards := flagValue(c.Args, "shards")
 	if job.CompletionMode != "Indexed" || job.Completions == 0 || job.Completions != job.Parallelism || shards != itoa(job.Completions) {
@@ -111,20 +124,15 @@ func TestKubernetesManifests(t *testing.T) {
 	if !strings.HasPrefix(c.Args[1], c.VolumeMounts[0].MountPath+"/") {
 		t.Errorf("the spec %s is not under the ConfigMap's mount %s", c.Args[1], c.VolumeMounts[0].MountPath)
 	}
-
-	commit := readDocs(t, "kubernetes/commit-job.yaml")
-	if len(commit) != 1 || commit[0].Kind != "Job" {
-		t.Fatal("commit-job.yaml: want one Job")
-	}
-	ca := commit[0].Spec.Template.Spec.Containers[0].Args
+	ca := commitJob.Spec.Template.Spec.Containers[0].Args
 	if ca[0] != "commit" || ca[1] != c.Args[1] || flagValue(ca, "shards") != shards || flagValue(ca, "as-of") != flagValue(c.Args, "as-of") {
 		t.Errorf("commit args %v do not match the shards' %v", ca, c.Args)
 	}
 }
 
 // TestKubernetesTrainManifests: the sharded train run's job spec loads (a train job with an
-// id column, which sharded training needs), its Indexed Job has as many completions as
-// --shards, and its commit Job gets the same spec, --shards and --as-of.
+// id column, which sharded training needs), and its Indexed Job and commit Job agree as the
+// score run's do (checkShardedJobs).
 func TestKubernetesTrainManifests(t *testing.T) {
 	docs := readDocs(t, "kubernetes/train-job.yaml")
 	if len(docs) != 3 || docs[0].Kind != "ConfigMap" || docs[1].Kind != "Job" || docs[2].Kind != "Job" {
@@ -137,19 +145,7 @@ func TestKubernetesTrainManifests(t *testing.T) {
 	if spec.Kind != jobs.KindTrain || spec.ID == "" || spec.Inputs.Relational() || !strings.Contains(spec.Inputs.Table, "dt=2026-06-30") {
 		t.Errorf("job spec %+v", spec)
 	}
-	job := docs[1].Spec
-	c := job.Template.Spec.Containers[0]
-	shards := flagValue(c.Args, "shards")
-	if job.CompletionMode != "Indexed" || job.Completions == 0 || job.Completions != job.Parallelism || shards != itoa(job.Completions) {
-		t.Errorf("completionMode %s, completions %d, parallelism %d, --shards %s", job.CompletionMode, job.Completions, job.Parallelism, shards)
-	}
-	if c.Args[0] != "run" || !strings.HasPrefix(c.Args[1], c.VolumeMounts[0].MountPath+"/") || flagValue(c.Args, "as-of") == "" {
-		t.Errorf("shard args %v", c.Args)
-	}
-	ca := docs[2].Spec.Template.Spec.Containers[0].Args
-	if ca[0] != "commit" || ca[1] != c.Args[1] || flagValue(ca, "shards") != shards || flagValue(ca, "as-of") != flagValue(c.Args, "as-of") {
-		t.Errorf("commit args %v do not match the shards' %v", ca, c.Args)
-	}
+	checkShardedJobs(t, docs[1], docs[2])
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

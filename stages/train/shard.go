@@ -433,21 +433,29 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 			}
 			merged, remaps := mergeKeySets(sets[j])
 			c.Kind, c.keys, c.codes = frame.Numeric, merged, frame.NewCodes(n, uint32(len(merged.keys)))
-			for si, r := range remaps {
-				a.remaps[si][j] = append([]uint32{0}, plusOne(r)...)
-			}
-		} else {
-			col := frame.NewCategoricalColumn()
-			for si, d := range dicts[j] {
-				r := make([]uint32, len(d))
-				for code := 1; code < len(d); code++ {
-					col.Append(d[code], true)
-					r[code] = col.Codes.At(col.Codes.Len() - 1)
+			for si, m := range remaps { // a row's code is its key's index + 1, 0 missing
+				r := make([]uint32, len(m)+1)
+				for k, to := range m {
+					r[k+1] = to + 1
 				}
 				a.remaps[si][j] = r
 			}
-			col.Codes = *frame.NewCodes(n, uint32(len(col.Dict)-1))
-			c.Kind, c.Cat = frame.Categorical, col
+		} else {
+			// One dictionary, categories in shard order; code 0 stays missing.
+			dict, index := []string{""}, map[string]uint32{}
+			for si, d := range dicts[j] {
+				r := make([]uint32, len(d))
+				for code, cat := range d[1:] {
+					to, ok := index[cat]
+					if !ok {
+						to = uint32(len(dict))
+						dict, index[cat] = append(dict, cat), to
+					}
+					r[code+1] = to
+				}
+				a.remaps[si][j] = r
+			}
+			c.Kind, c.Cat = frame.Categorical, &frame.CategoricalColumn{Dict: dict, Codes: *frame.NewCodes(n, uint32(len(dict)-1))}
 		}
 		a.t.Candidates = append(a.t.Candidates, c)
 	}
@@ -477,15 +485,6 @@ func addSketch(rec arrow.Record, si int, first []PartVariable, sets [][]*keySet,
 		}
 	}
 	return nil
-}
-
-// plusOne returns r with one added to every element.
-func plusOne(r []uint32) []uint32 {
-	out := make([]uint32, len(r))
-	for i, v := range r {
-		out[i] = v + 1
-	}
-	return out
 }
 
 // Add places rows of shard's part (RowsSchema, in the order Part.Rows gave them).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -140,20 +139,8 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pi
 	// large (and unless the environment sets GOGC) the run collects at trainGCPercent; the
 	// large arrays hold no pointers, so collecting more often costs little. A small table
 	// keeps the default: below a few MB of heap a low GOGC only multiplies collections.
-	var (
-		lowered bool
-		prevGC  int
-	)
-	lowerGC := func() {
-		if !lowered && os.Getenv("GOGC") == "" {
-			prevGC, lowered = debug.SetGCPercent(trainGCPercent), true
-		}
-	}
-	defer func() {
-		if lowered {
-			debug.SetGCPercent(prevGC)
-		}
-	}()
+	in := newTrainInput(spec)
+	defer in.restore()
 	run, err := startRunAs(ctx, spec, env, runID)
 	if err != nil {
 		return nil, err
@@ -164,27 +151,9 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pi
 	}
 
 	var extracts *clean.Result
-	in := newTrainInput(spec)
-	tableName, relational := in.tableName, in.relational
-	var (
-		b        *train.Builder
-		rowsRead int64
-	)
-	// add feeds a batch to the table builder, made for the first batch's schema.
-	add := func(ctx context.Context, batch ingest.Batch) error {
-		if b == nil {
-			if b, err = in.builder(batch.Record.Schema()); err != nil {
-				return err
-			}
-		}
-		if rowsRead += batch.Record.NumRows(); rowsRead >= largeTableRows {
-			lowerGC()
-		}
-		return b.Add(ctx, batch)
-	}
-
+	tableName := in.tableName
 	var t *train.Table
-	if relational {
+	if in.relational {
 		var tbl *ingest.Table
 		if tbl, extracts, err = relationalTable(ctx, spec, run, env); err != nil {
 			return nil, err
@@ -193,41 +162,29 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pi
 		err = run.Stage(ctx, "prepare", func(ctx context.Context) error {
 			defer tbl.Release()
 			for _, batch := range tbl.Batches {
-				if err := add(ctx, batch); err != nil {
+				if err := in.add(ctx, batch); err != nil {
 					return fmt.Errorf("table %s: %w", tableName, err)
 				}
 			}
-			if b == nil {
+			if in.b == nil {
 				return fmt.Errorf("table %s: no rows", tableName)
 			}
-			t, err = b.Table()
+			t, err = in.b.Table()
 			return err
 		})
 	} else {
 		err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-			var files []ingest.FileInfo
-			err := pipelined(ctx, func(fn func(ingest.Batch) error) (err error) {
-				files, err = ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, tableReadOptions(spec), fn)
-				return err
-			}, add)
-			if err != nil {
-				return tableError(spec.Inputs.Table, err)
+			if t, err = in.readTable(ctx, run, env, nil); err == nil && t == nil {
+				err = fmt.Errorf("table %s: no columns", spec.Inputs.Table)
 			}
-			recordInputs(run, "table", files)
-			if b == nil {
-				return fmt.Errorf("table %s: no columns", spec.Inputs.Table)
-			}
-			if t, err = b.Table(); err != nil {
-				return tableError(spec.Inputs.Table, err)
-			}
-			return nil
+			return err
 		})
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer t.Release()
-	counts := pipeline.RowCounts{Input: t.Input, Used: int64(t.Used()), Quarantined: t.Input - int64(t.Used()), ByReason: t.Refused}
+	counts := tableCounts(t)
 	if err := counts.Check(tableName); err != nil {
 		return nil, err
 	}
@@ -320,8 +277,8 @@ func fitTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, env *Env,
 
 	var mt Metrics
 	err = run.Stage(ctx, "validate", func(ctx context.Context) error {
-		if os.Getenv("GOGC") == "" && counts.Used >= largeTableRows {
-			defer debug.SetGCPercent(debug.SetGCPercent(validateGCPercent))
+		if counts.Used >= largeTableRows {
+			defer lowerGCPercentTo(validateGCPercent)()
 		}
 		rows := RowSummary{Input: counts.Input, Used: counts.Used, Quarantined: counts.Quarantined, ByReason: counts.ByReason}
 		mt, err = trainMetrics(spec, run.ID, rows, samples, res)
@@ -718,6 +675,10 @@ type trainInput struct {
 	relational bool
 	// rules are the row rules; their candidates are known once the table's columns are.
 	rules train.Rules
+
+	b         *train.Builder // made for the first batch read
+	rowsRead  int64
+	restoreGC func() // set once the GC target was lowered
 }
 
 func newTrainInput(spec *jobs.Spec) *trainInput {
@@ -747,16 +708,62 @@ func newTrainInput(spec *jobs.Spec) *trainInput {
 	return in
 }
 
-// builder returns a table builder for a table of schema s, choosing the candidates.
-func (in *trainInput) builder(s *arrow.Schema) (*train.Builder, error) {
-	var names []string
-	for _, f := range s.Fields() {
-		names = append(names, f.Name)
+// add feeds a batch to the table builder, made for the first batch's schema (choosing the
+// candidates), and lowers the GC target for the rest of the run once the table is large
+// (see runTrain).
+func (in *trainInput) add(ctx context.Context, batch ingest.Batch) error {
+	if in.b == nil {
+		var names []string
+		for _, f := range batch.Record.Schema().Fields() {
+			names = append(names, f.Name)
+		}
+		candidates, err := candidatesOf(names, in.target, in.id, in.split.Column, in.exclude, in.spec.Binning.Manual)
+		if err != nil {
+			return err
+		}
+		in.rules.Candidates = candidates
+		in.b = train.NewBuilder(in.rules)
 	}
-	candidates, err := candidatesOf(names, in.target, in.id, in.split.Column, in.exclude, in.spec.Binning.Manual)
+	if in.rowsRead += batch.Record.NumRows(); in.rowsRead >= largeTableRows && in.restoreGC == nil {
+		in.restoreGC = lowerGCPercentTo(trainGCPercent)
+	}
+	return in.b.Add(ctx, batch)
+}
+
+// readTable reads the job's flat table through the row rules, batch by batch (only the
+// files k with only(k) when only is set: a shard's share), and records the files read in
+// the run's manifest. It returns nil when there was no file to read.
+func (in *trainInput) readTable(ctx context.Context, run *pipeline.Run, env *Env, only func(k int) bool) (*train.Table, error) {
+	table := in.spec.Inputs.Table
+	opts := tableReadOptions(in.spec)
+	opts.Only = only
+	var files []ingest.FileInfo
+	err := pipelined(ctx, func(fn func(ingest.Batch) error) (err error) {
+		files, err = ingest.StreamTable(ctx, env.Stores, table, opts, fn)
+		return err
+	}, in.add)
 	if err != nil {
-		return nil, err
+		return nil, tableError(table, err)
 	}
-	in.rules.Candidates = candidates
-	return train.NewBuilder(in.rules), nil
+	recordInputs(run, "table", files)
+	if in.b == nil {
+		return nil, nil
+	}
+	t, err := in.b.Table()
+	if err != nil {
+		return nil, tableError(table, err)
+	}
+	return t, nil
+}
+
+// restore undoes what reading did to the GC target.
+func (in *trainInput) restore() {
+	if in.restoreGC != nil {
+		in.restoreGC()
+	}
+}
+
+// tableCounts returns the row accounts of a table after the row rules.
+func tableCounts(t *train.Table) pipeline.RowCounts {
+	return pipeline.RowCounts{Input: t.Input, Used: int64(t.Used()), Quarantined: t.Input - int64(t.Used()), ByReason: t.Refused}
 }

@@ -47,36 +47,11 @@ func runTrainShard(ctx context.Context, spec *jobs.Spec, env *Env, p placement) 
 	}
 	in := newTrainInput(spec)
 	in.rules.Shard = true
-	var (
-		b *train.Builder
-		t *train.Table
-	)
+	defer in.restore()
+	var t *train.Table // nil when no file is this shard's
 	err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
-		opts := tableReadOptions(spec)
-		opts.Only = p.shard.Owns
-		var files []ingest.FileInfo
-		err := pipelined(ctx, func(fn func(ingest.Batch) error) (err error) {
-			files, err = ingest.StreamTable(ctx, env.Stores, spec.Inputs.Table, opts, fn)
-			return err
-		}, func(ctx context.Context, batch ingest.Batch) error {
-			if b == nil {
-				if b, err = in.builder(batch.Record.Schema()); err != nil {
-					return err
-				}
-			}
-			return b.Add(ctx, batch)
-		})
-		if err != nil {
-			return tableError(spec.Inputs.Table, err)
-		}
-		recordInputs(run, "table", files)
-		if b == nil { // no file is this shard's
-			return nil
-		}
-		if t, err = b.Table(); err != nil {
-			return tableError(spec.Inputs.Table, err)
-		}
-		return nil
+		t, err = in.readTable(ctx, run, env, p.shard.Owns)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +59,7 @@ func runTrainShard(ctx context.Context, spec *jobs.Spec, env *Env, p placement) 
 	var part *train.Part
 	if t != nil {
 		defer t.Release()
-		counts := pipeline.RowCounts{Input: t.Input, Used: int64(t.Used()), Quarantined: t.Input - int64(t.Used()), ByReason: t.Refused}
+		counts := tableCounts(t)
 		if err := counts.Check(in.tableName); err != nil {
 			return nil, err
 		}

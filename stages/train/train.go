@@ -492,16 +492,7 @@ func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *fram
 		for code, cat := range c.Cat.Dict {
 			binOf[code] = uint32(v.IndexCategory(cat))
 		}
-		codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
-		for start := 0; start < used; start += decodeChunk {
-			part := codes[:min(decodeChunk, used-start)]
-			c.Cat.Codes.Decode(part, start)
-			for k, code := range part {
-				part[k] = binOf[code]
-			}
-			out.SetAll(start, part)
-		}
-		s.codes = codes
+		s.mapCodes(out, &c.Cat.Codes, binOf)
 		return out
 	}
 	l := newNumericLookup(v)
@@ -511,16 +502,7 @@ func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *fram
 		for k, m := range c.keys.mins {
 			binOf[k+1] = l.bin(m)
 		}
-		codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
-		for start := 0; start < used; start += decodeChunk {
-			part := codes[:min(decodeChunk, used-start)]
-			c.codes.Decode(part, start)
-			for k, code := range part {
-				part[k] = binOf[code]
-			}
-			out.SetAll(start, part)
-		}
-		s.codes = codes
+		s.mapCodes(out, c.codes, binOf)
 		return out
 	}
 	codes := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
@@ -531,6 +513,20 @@ func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *fram
 	}
 	s.codes = codes
 	return out
+}
+
+// mapCodes sets out[i] to binOf[codes[i]] for every row.
+func (s *binScratch) mapCodes(out, codes *frame.Codes, binOf []uint32) {
+	buf := slices.Grow(s.codes[:0], decodeChunk)[:decodeChunk]
+	for start := 0; start < out.Len(); start += decodeChunk {
+		part := buf[:min(decodeChunk, out.Len()-start)]
+		codes.Decode(part, start)
+		for k, code := range part {
+			part[k] = binOf[code]
+		}
+		out.SetAll(start, part)
+	}
+	s.codes = buf
 }
 
 // numericLookup finds the bin of a numeric value as the scorecard's NumericAttribute does:

@@ -231,32 +231,15 @@ func (p *Part) Sketch(mem memory.Allocator) arrow.Record {
 // borrows each record.
 func (p *Part) Rows(mem memory.Allocator, size int, fn func(arrow.Record) error) error {
 	t := p.t
-	schema := RowsSchema(p.Summary)
-	b := array.NewRecordBuilder(mem, schema)
+	b := array.NewRecordBuilder(mem, RowsSchema(p.Summary))
 	defer b.Release()
 	fileOf := make([]int32, 0, size)
 	rowOf := make([]int64, 0, size)
 	ids := make([]string, size)
 	codes := make([]uint32, size)
-	// Where each used row was read: walk the files and skip the refused rows.
-	file, row, input, refused := 0, int64(0), int64(0), 0
-	for start := 0; start < t.Used(); start += size {
-		m := min(size, t.Used()-start)
-		fileOf, rowOf = fileOf[:0], rowOf[:0]
-		for len(rowOf) < m {
-			if row == t.files[file].Input {
-				file, row = file+1, 0
-				continue
-			}
-			if refused < len(t.refused) && t.refused[refused] == input {
-				refused++
-			} else {
-				fileOf = append(fileOf, int32(t.files[file].Index))
-				rowOf = append(rowOf, row)
-			}
-			row++
-			input++
-		}
+	start := 0 // the first row of the batch being gathered
+	flush := func() error {
+		m := len(rowOf)
 		b.Field(0).(*array.Int32Builder).AppendValues(fileOf, nil)
 		b.Field(1).(*array.Int64Builder).AppendValues(rowOf, nil)
 		b.Field(2).(*array.Int8Builder).AppendValues(t.Bad[start:start+m], nil)
@@ -271,12 +254,23 @@ func (p *Part) Rows(mem memory.Allocator, size int, fn func(arrow.Record) error)
 			}
 			b.Field(rowFixed+j).(*array.Uint32Builder).AppendValues(codes[:m], nil)
 		}
+		start += m
+		fileOf, rowOf = fileOf[:0], rowOf[:0]
 		rec := b.NewRecord()
-		err := fn(rec)
-		rec.Release()
-		if err != nil {
-			return err
+		defer rec.Release()
+		return fn(rec)
+	}
+	for file, row := range t.places() {
+		fileOf = append(fileOf, int32(file))
+		rowOf = append(rowOf, row)
+		if len(rowOf) == size {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
+	}
+	if len(rowOf) > 0 {
+		return flush()
 	}
 	return nil
 }

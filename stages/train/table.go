@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"strconv"
 	"strings"
@@ -464,6 +465,27 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 	return nil
 }
 
+// places yields where each used row was read, in order: its input file (FileIndex) and its
+// row in that file, the refused rows skipped.
+func (t *Table) places() iter.Seq2[int, int64] {
+	return func(yield func(int, int64) bool) {
+		var input int64 // input row of the file's first row
+		ri := 0
+		for _, f := range t.files {
+			for r := range f.Input {
+				if ri < len(t.refused) && t.refused[ri] == input+r {
+					ri++
+					continue
+				}
+				if !yield(f.Index, r) {
+					return
+				}
+			}
+			input += f.Input
+		}
+	}
+}
+
 // place packs where a row was read: its input file (FileIndex) and its row in the file.
 func place(file int, row int64) int64 { return int64(file)<<40 | row }
 
@@ -531,18 +553,8 @@ func (b *Builder) fillSeen() {
 	// Where the used rows so far were read, in order: the kept ones of every file (the
 	// current one's rows before this batch included), then those of this batch.
 	rows := make([]int64, 0, b.t.Used()+len(b.used))
-	var input int64 // input row of the file's first row
-	ri := 0
-	for _, f := range b.t.files {
-		n := f.Input // the current batch is not counted yet
-		for r := int64(0); r < n; r++ {
-			if ri < len(b.t.refused) && b.t.refused[ri] == input+r {
-				ri++
-				continue
-			}
-			rows = append(rows, place(f.Index, r))
-		}
-		input += n
+	for file, row := range b.t.places() { // the current batch is not counted yet
+		rows = append(rows, place(file, row))
 	}
 	for _, i := range b.used {
 		rows = append(rows, place(b.file, b.firstRow+int64(i)))

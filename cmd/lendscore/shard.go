@@ -83,7 +83,7 @@ func (p *placementFlags) resolve(getenv func(string) string) (runner.Shard, stri
 // runPlaced runs a job spec as the placement flags say: in one process (runJob), under a
 // given run id, or as one shard.
 func (e *environment) runPlaced(ctx context.Context, spec *jobs.Spec, p *placementFlags) error {
-	placeable := (spec.Kind == jobs.KindScore || spec.Kind == jobs.KindTrain) && !spec.Inputs.Relational()
+	placeable := runner.CheckPlacement(spec, false) == nil
 	getenv := os.Getenv
 	if !placeable {
 		// $LENDSCORE_RUN_ID names score and train runs over a flat table; other jobs get a
@@ -102,14 +102,8 @@ func (e *environment) runPlaced(ctx context.Context, spec *jobs.Spec, p *placeme
 	if shard.Count == 0 && runID == "" {
 		return e.runJob(ctx, spec)
 	}
-	if !placeable {
-		return usagef("run: --shard, --shards and --run-id are for score and train jobs over a flat table (inputs.table); a %s job runs in one process under a new run id", spec.Kind)
-	}
-	if shard.Count > 0 && spec.Kind == jobs.KindTrain && spec.ID == "" {
-		return usagef("run --shard: a sharded train run needs an id column (id: in the job spec), as row numbers do not carry across shards")
-	}
-	if shard.Count > 0 && spec.AsOf == "" {
-		return usagef("run --shard: a sharded run needs --as-of (or as_of in the job spec), so that every shard dates its rows and derives its run id alike")
+	if err := runner.CheckPlacement(spec, shard.Count > 0); err != nil {
+		return usagef("run: %v", err)
 	}
 	env := e.runnerEnv(spec)
 	if shard.Count == 0 {

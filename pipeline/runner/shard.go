@@ -73,7 +73,7 @@ func RunAs(ctx context.Context, spec *jobs.Spec, env Env, runID string) (*pipeli
 	if runID == "" {
 		return Run(ctx, spec, env)
 	}
-	if err := checkShardable(spec, false); err != nil {
+	if err := CheckPlacement(spec, false); err != nil {
 		return nil, err
 	}
 	if err := CheckRunID(runID); err != nil {
@@ -92,7 +92,7 @@ func RunAs(ctx context.Context, spec *jobs.Spec, env Env, runID string) (*pipeli
 // RunShard scores shard s of a score job under runID (derived as the package doc says when
 // empty) and writes the shard's manifest. Nothing is published: see Commit.
 func RunShard(ctx context.Context, spec *jobs.Spec, env Env, s Shard, runID string) (*pipeline.Manifest, error) {
-	if err := checkShardable(spec, true); err != nil {
+	if err := CheckPlacement(spec, true); err != nil {
 		return nil, err
 	}
 	env = withLog(env)
@@ -114,7 +114,7 @@ func RunShard(ctx context.Context, spec *jobs.Spec, env Env, s Shard, runID stri
 // for RunShard) and publishes the run. A run committed before is reported with
 // pipeline.ErrCommitted and its manifest.
 func Commit(ctx context.Context, spec *jobs.Spec, env Env, n int, runID string) (*pipeline.Manifest, error) {
-	if err := checkShardable(spec, true); err != nil {
+	if err := CheckPlacement(spec, true); err != nil {
 		return nil, err
 	}
 	env = withLog(env)
@@ -150,9 +150,11 @@ func withLog(env Env) Env {
 	return env
 }
 
-// checkShardable refuses jobs that cannot run sharded (or, with sharded false, under a
-// given run id).
-func checkShardable(spec *jobs.Spec, sharded bool) error {
+// CheckPlacement refuses jobs that cannot run sharded (or, with sharded false, under a
+// given run id): only score and train jobs over a flat table can, a sharded one needs an
+// as_of, and a sharded train job an id column. The command line calls it to refuse its
+// placement flags.
+func CheckPlacement(spec *jobs.Spec, sharded bool) error {
 	if (spec.Kind != jobs.KindScore && spec.Kind != jobs.KindTrain) || spec.Inputs.Relational() {
 		return fmt.Errorf("a %s job runs in one process under a new run id: sharded runs and run ids are built for score and train jobs over a flat table", spec.Kind)
 	}

@@ -33,17 +33,22 @@ type NumericColumn struct {
 	chunks []numChunk
 	starts []int // first row of each chunk
 	ks     []int64
+	spill  *Spill // where chunks go once sealed (SpillTo), nil in memory
 }
 
 type numChunk struct {
 	n     int
 	scale uint8
+	width uint8 // bytes a value: 1, 2 or 4 (scaled integers) or 8 (raw float64)
 	base  int64
 	span  int64 // largest offset
 	u8    []uint8
 	u16   []uint16
 	u32   []uint32
 	raw   []float64
+	// A spilled chunk has no values in memory: they lie at offset at of the spill file.
+	spilled bool
+	at      int64
 }
 
 // Len returns the number of values.
@@ -59,7 +64,8 @@ func (c *NumericColumn) Bytes() int {
 	return b
 }
 
-// Append adds the values v (NaN = missing) as one chunk.
+// Append adds the values v (NaN = missing) as one chunk; a spilled column writes the chunk
+// to its spill file at once.
 func (c *NumericColumn) Append(v []float64) {
 	if len(v) == 0 {
 		return
@@ -67,6 +73,79 @@ func (c *NumericColumn) Append(v []float64) {
 	c.starts = append(c.starts, c.n)
 	c.chunks = append(c.chunks, c.encode(v))
 	c.n += len(v)
+	if c.spill != nil {
+		c.spillChunk(&c.chunks[len(c.chunks)-1])
+	}
+}
+
+// SpillTo moves the values of the column to s, and those of every chunk appended later as
+// it is appended. The column reads back the same values, a range at a time.
+func (c *NumericColumn) SpillTo(s *Spill) {
+	c.spill = s
+	for i := range c.chunks {
+		c.spillChunk(&c.chunks[i])
+	}
+}
+
+func (c *NumericColumn) spillChunk(ch *numChunk) {
+	if ch.spilled {
+		return
+	}
+	var b []byte
+	switch ch.width {
+	case 1:
+		b = asBytes(ch.u8)
+	case 2:
+		b = asBytes(ch.u16)
+	case 4:
+		b = asBytes(ch.u32)
+	default:
+		b = asBytes(ch.raw)
+	}
+	ch.at = c.spill.put(b)
+	ch.spilled = true
+	ch.u8, ch.u16, ch.u32, ch.raw = nil, nil, nil, nil
+}
+
+// view returns rows [off, off+m) of ch as a chunk of m rows whose values are in memory:
+// slices of ch's own, or for a spilled chunk values read into a buffer of the spill's pool,
+// returned as buf for release.
+func (c *NumericColumn) view(ch *numChunk, off, m int) (v numChunk, buf *[]uint64) {
+	v = numChunk{n: m, scale: ch.scale, width: ch.width, base: ch.base, span: ch.span}
+	if !ch.spilled {
+		switch ch.width {
+		case 1:
+			v.u8 = ch.u8[off : off+m]
+		case 2:
+			v.u16 = ch.u16[off : off+m]
+		case 4:
+			v.u32 = ch.u32[off : off+m]
+		default:
+			v.raw = ch.raw[off : off+m]
+		}
+		return v, nil
+	}
+	w := int(ch.width)
+	buf = c.spill.buffer(m * w)
+	c.spill.get(bytesOf(buf, m*w), ch.at+int64(off*w))
+	switch w {
+	case 1:
+		v.u8 = asValues[uint8](buf, m)
+	case 2:
+		v.u16 = asValues[uint16](buf, m)
+	case 4:
+		v.u32 = asValues[uint32](buf, m)
+	default:
+		v.raw = asValues[float64](buf, m)
+	}
+	return v, buf
+}
+
+// done releases a buffer view returned.
+func (c *NumericColumn) done(buf *[]uint64) {
+	if buf != nil {
+		c.spill.release(buf)
+	}
 }
 
 // exact reports whether x is k/10^scale for the integer k = round(x·10^scale), |k| < 2^53,
@@ -118,7 +197,7 @@ func (c *NumericColumn) encode(v []float64) numChunk {
 			scale = next
 		}
 		if !ok {
-			ch.raw = append([]float64(nil), v...)
+			ch.raw, ch.width = append([]float64(nil), v...), 8
 			return ch
 		}
 		ks[i] = k
@@ -135,13 +214,13 @@ func (c *NumericColumn) encode(v []float64) numChunk {
 	ch.scale, ch.base, ch.span = uint8(scale), lo, hi-lo
 	switch span := uint64(hi - lo); {
 	case span < math.MaxUint8:
-		ch.u8 = pack[uint8](v, ks, lo)
+		ch.u8, ch.width = pack[uint8](v, ks, lo), 1
 	case span < math.MaxUint16:
-		ch.u16 = pack[uint16](v, ks, lo)
+		ch.u16, ch.width = pack[uint16](v, ks, lo), 2
 	case span < math.MaxUint32:
-		ch.u32 = pack[uint32](v, ks, lo)
+		ch.u32, ch.width = pack[uint32](v, ks, lo), 4
 	default:
-		ch.raw = append([]float64(nil), v...)
+		ch.raw, ch.width = append([]float64(nil), v...), 8
 	}
 	return ch
 }
@@ -186,23 +265,26 @@ func (c *NumericColumn) Decode(dst []float64, start int) {
 		ch := &c.chunks[ci]
 		off := start - c.starts[ci]
 		m := min(len(dst), ch.n-off)
-		ch.decode(dst[:m], off)
+		v, buf := c.view(ch, off, m)
+		v.decode(dst[:m])
+		c.done(buf)
 		dst, start = dst[m:], start+m
 		ci++
 	}
 }
 
-func (ch *numChunk) decode(dst []float64, off int) {
+// decode writes the values of the chunk into dst (len(dst) ≤ n).
+func (ch *numChunk) decode(dst []float64) {
 	p := pow10[ch.scale]
-	switch {
-	case ch.raw != nil:
-		copy(dst, ch.raw[off:])
-	case ch.u8 != nil:
-		unpack(dst, ch.u8[off:], ch.base, p)
-	case ch.u16 != nil:
-		unpack(dst, ch.u16[off:], ch.base, p)
+	switch ch.width {
+	case 8:
+		copy(dst, ch.raw)
+	case 1:
+		unpack(dst, ch.u8, ch.base, p)
+	case 2:
+		unpack(dst, ch.u16, ch.base, p)
 	default:
-		unpack(dst, ch.u32[off:], ch.base, p)
+		unpack(dst, ch.u32, ch.base, p)
 	}
 }
 
@@ -218,15 +300,16 @@ func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
 		off := start - c.starts[ci]
 		m := min(len(dst), ch.n-off)
 		out := dst[:m]
+		v, buf := c.view(ch, off, m)
 		switch {
-		case ch.u8 != nil:
-			table = chunkTable(table, ch, f)
-			for i, u := range ch.u8[off : off+m] {
+		case v.width == 1:
+			table = chunkTable(table, &v, f)
+			for i, u := range v.u8 {
 				out[i] = table[u]
 			}
-		case ch.u16 != nil && ch.span < int64(m)/4:
-			table = chunkTable(table, ch, f)
-			for i, u := range ch.u16[off : off+m] {
+		case v.width == 2 && v.span < int64(m)/4:
+			table = chunkTable(table, &v, f)
+			for i, u := range v.u16 {
 				if u == math.MaxUint16 {
 					out[i] = table[len(table)-1]
 				} else {
@@ -235,11 +318,12 @@ func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
 			}
 		default:
 			vals = slices.Grow(vals[:0], m)[:m]
-			ch.decode(vals, off)
+			v.decode(vals)
 			for i, x := range vals {
 				out[i] = f(x)
 			}
 		}
+		c.done(buf)
 		dst, start = dst[m:], start+m
 		ci++
 	}
@@ -253,7 +337,7 @@ func (c *NumericColumn) Map(dst []uint32, start int, f func(float64) uint32) {
 // are counted apart, in missing[class]. It returns buf and the values of each class.
 func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]int, buf []float64, missing *[2]int) (out []float64, rest [2][]float64) {
 	wide := 0
-	c.chunkParts(rows, func(ch *numChunk, _ int, part []int32) {
+	c.chunkParts(rows, false, func(ch *numChunk, _ int, part []int32) {
 		if !ch.narrowFor(len(part)) {
 			wide += len(part)
 		}
@@ -266,12 +350,12 @@ func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]
 	var tally []int
 	var vals []float64
 	done := 0 // rows of the parts before the current one
-	c.chunkParts(rows, func(ch *numChunk, first int, part []int32) {
+	c.chunkParts(rows, true, func(ch *numChunk, first int, part []int32) {
 		cls := class[done : done+len(part)]
 		done += len(part)
 		if !ch.narrowFor(len(part)) {
 			vals = slices.Grow(vals[:0], ch.n)[:ch.n]
-			ch.decode(vals, 0)
+			ch.decode(vals)
 			for i, r := range part {
 				switch v := vals[int(r)-first]; {
 				case v != v:
@@ -291,7 +375,7 @@ func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]
 		clear(tally)
 		for i, r := range part {
 			var u int
-			if ch.u8 != nil {
+			if ch.width == 1 {
 				u = int(ch.u8[int(r)-first])
 				if u == math.MaxUint8 {
 					missing[cls[i]]++
@@ -320,15 +404,25 @@ func (c *NumericColumn) Tally(rows []int32, class []int8, counts map[float64][2]
 	return buf, [2][]float64{buf[:front], buf[back:]}
 }
 
-// chunkParts calls fn with every chunk that holds some of rows (ascending), the chunk's
-// first row and those rows, in order.
-func (c *NumericColumn) chunkParts(rows []int32, fn func(ch *numChunk, first int, part []int32)) {
+// chunkParts calls fn with every chunk that holds some of rows (ascending), in order: the
+// chunk's rows from the first of rows in it to the last (with load, their values in memory,
+// see view; else the chunk's description alone), the row number of the first of them and
+// those rows.
+func (c *NumericColumn) chunkParts(rows []int32, load bool, fn func(ch *numChunk, first int, part []int32)) {
 	for len(rows) > 0 {
 		ci := sort.SearchInts(c.starts, int(rows[0])+1) - 1
 		ch := &c.chunks[ci]
 		end := c.starts[ci] + ch.n
 		k := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= end })
-		fn(ch, c.starts[ci], rows[:k])
+		first, last := int(rows[0]), int(rows[k-1])
+		if !load {
+			fn(ch, first, rows[:k])
+			rows = rows[k:]
+			continue
+		}
+		v, buf := c.view(ch, first-c.starts[ci], last-first+1)
+		fn(&v, first, rows[:k])
+		c.done(buf)
 		rows = rows[k:]
 	}
 }
@@ -336,13 +430,13 @@ func (c *NumericColumn) chunkParts(rows []int32, fn func(ch *numChunk, first int
 // narrowFor reports whether the values of m rows of the chunk are best counted by value:
 // they are stored in 8 bits, or in 16 bits over a range narrow for m rows.
 func (ch *numChunk) narrowFor(m int) bool {
-	return ch.u8 != nil || ch.u16 != nil && ch.span < int64(m)/4
+	return ch.width == 1 || ch.width == 2 && ch.span < int64(m)/4
 }
 
 // chunkTable returns f of every offset of a narrow chunk, and last f(NaN).
 func chunkTable(table []uint32, ch *numChunk, f func(float64) uint32) []uint32 {
 	n := int(ch.span) + 2
-	if ch.u8 != nil {
+	if ch.width == 1 {
 		n = math.MaxUint8 + 1
 	}
 	table = slices.Grow(table[:0], n)[:n]
@@ -356,12 +450,23 @@ func chunkTable(table []uint32, ch *numChunk, f func(float64) uint32) []uint32 {
 
 // Codes is a column of small non-negative integers (dictionary codes, bin indices) stored in
 // the narrowest of 8, 16 and 32 bits that holds the largest value so far, in blocks of
-// 65,536, so that a growing column never copies itself whole.
+// 65,536, so that a growing column never copies itself whole. A spilled column (SpillTo)
+// keeps its last block in memory and the others in the spill file.
 type Codes struct {
 	n   int
 	u8  [][]uint8
 	u16 [][]uint16
 	u32 [][]uint32
+
+	spill *Spill
+	disk  []diskBlock // per block: where a spilled block lies
+}
+
+// diskBlock is where a spilled block of Codes lies, with the width it was written in (0:
+// the block is in memory).
+type diskBlock struct {
+	at    int64
+	width uint8
 }
 
 const (
@@ -420,6 +525,10 @@ func (c *Codes) widen(v uint32) {
 func convertBlocks[U uint16 | uint32](b8 [][]uint8, b16 [][]uint16) [][]U {
 	out := [][]U{}
 	for _, b := range b8 {
+		if b == nil { // spilled
+			out = append(out, nil)
+			continue
+		}
 		o := make([]U, len(b), codeBlock)
 		for i, v := range b {
 			o[i] = U(v)
@@ -427,6 +536,10 @@ func convertBlocks[U uint16 | uint32](b8 [][]uint8, b16 [][]uint16) [][]U {
 		out = append(out, o)
 	}
 	for _, b := range b16 {
+		if b == nil {
+			out = append(out, nil)
+			continue
+		}
 		o := make([]U, len(b), codeBlock)
 		for i, v := range b {
 			o[i] = U(v)
@@ -441,6 +554,9 @@ func (c *Codes) grow(k int) {
 	for k > 0 {
 		last := c.n & (codeBlock - 1)
 		if last == 0 {
+			if c.spill != nil && c.n > 0 {
+				c.spillBlock(c.n>>codeBlockBits - 1)
+			}
 			switch c.width() {
 			case 1:
 				c.u8 = append(c.u8, make([]uint8, 0, codeBlock))
@@ -496,10 +612,107 @@ func eachBlock(start, n int, fn func(b, off, lo, hi int)) {
 	}
 }
 
+// SpillTo moves every full block of the codes to s, and every block filled later as the
+// column grows past it. The column reads back the same codes, and Set and SetAll write
+// through to the file; a value set in a block spilled before the column widened must fit
+// the width the block was written in.
+func (c *Codes) SpillTo(s *Spill) {
+	c.spill = s
+	for b := range c.n >> codeBlockBits {
+		c.spillBlock(b)
+	}
+}
+
+// spillBlock writes block b to the spill file and drops it from memory.
+func (c *Codes) spillBlock(b int) {
+	if b < len(c.disk) && c.disk[b].width != 0 {
+		return
+	}
+	for len(c.disk) <= b {
+		c.disk = append(c.disk, diskBlock{})
+	}
+	d := diskBlock{width: uint8(c.width())}
+	switch d.width {
+	case 1:
+		d.at = c.spill.put(asBytes(c.u8[b]))
+		c.u8[b] = nil
+	case 2:
+		d.at = c.spill.put(asBytes(c.u16[b]))
+		c.u16[b] = nil
+	default:
+		d.at = c.spill.put(asBytes(c.u32[b]))
+		c.u32[b] = nil
+	}
+	c.disk[b] = d
+}
+
+// onDisk returns where block b lies when it is spilled.
+func (c *Codes) onDisk(b int) (diskBlock, bool) {
+	if b < len(c.disk) && c.disk[b].width != 0 {
+		return c.disk[b], true
+	}
+	return diskBlock{}, false
+}
+
+// readDisk writes the codes [off, off+len(dst)) of the spilled block d into dst.
+func (c *Codes) readDisk(d diskBlock, off int, dst []uint32) {
+	w, m := int(d.width), len(dst)
+	buf := c.spill.buffer(m * w)
+	defer c.spill.release(buf)
+	c.spill.get(bytesOf(buf, m*w), d.at+int64(off*w))
+	switch w {
+	case 1:
+		for i, v := range asValues[uint8](buf, m) {
+			dst[i] = uint32(v)
+		}
+	case 2:
+		for i, v := range asValues[uint16](buf, m) {
+			dst[i] = uint32(v)
+		}
+	default:
+		copy(dst, asValues[uint32](buf, m))
+	}
+}
+
+// writeDisk sets the codes [off, off+len(vs)) of the spilled block d to vs.
+func (c *Codes) writeDisk(d diskBlock, off int, vs []uint32) {
+	w, m := int(d.width), len(vs)
+	buf := c.spill.buffer(m * w)
+	defer c.spill.release(buf)
+	limit := uint32(1)<<(8*w) - 1
+	if w == 4 {
+		limit = math.MaxUint32
+	}
+	for _, v := range vs {
+		if v > limit {
+			panic(fmt.Sprintf("frame: code %d set in a block spilled %d bytes wide", v, w))
+		}
+	}
+	switch w {
+	case 1:
+		out := asValues[uint8](buf, m)
+		for i, v := range vs {
+			out[i] = uint8(v)
+		}
+	case 2:
+		out := asValues[uint16](buf, m)
+		for i, v := range vs {
+			out[i] = uint16(v)
+		}
+	default:
+		copy(asValues[uint32](buf, m), vs)
+	}
+	c.spill.rewrite(bytesOf(buf, m*w), d.at+int64(off*w))
+}
+
 // Set sets code i to v, which must fit the current width. Distinct i may be set
 // concurrently.
 func (c *Codes) Set(i int, v uint32) {
 	b, o := i>>codeBlockBits, i&(codeBlock-1)
+	if d, ok := c.onDisk(b); ok {
+		c.writeDisk(d, o, []uint32{v})
+		return
+	}
 	switch {
 	case c.u8 != nil:
 		c.u8[b][o] = uint8(v)
@@ -513,6 +726,11 @@ func (c *Codes) Set(i int, v uint32) {
 // At returns code i.
 func (c *Codes) At(i int) uint32 {
 	b, o := i>>codeBlockBits, i&(codeBlock-1)
+	if d, ok := c.onDisk(b); ok {
+		var v [1]uint32
+		c.readDisk(d, o, v[:])
+		return v[0]
+	}
 	switch {
 	case c.u8 != nil:
 		return uint32(c.u8[b][o])
@@ -522,9 +740,14 @@ func (c *Codes) At(i int) uint32 {
 	return c.u32[b][o]
 }
 
-// Gather writes the codes of rows into dst (len(dst) ≥ len(rows)).
+// Gather writes the codes of rows into dst (len(dst) ≥ len(rows)). Rows in ascending
+// order are read from a spilled column a range at a time.
 func (c *Codes) Gather(dst []uint32, rows []int32) {
 	dst = dst[:len(rows)]
+	if c.spill != nil {
+		c.gatherSpilled(dst, rows)
+		return
+	}
 	switch {
 	case c.u8 != nil:
 		for i, r := range rows {
@@ -541,10 +764,35 @@ func (c *Codes) Gather(dst []uint32, rows []int32) {
 	}
 }
 
+// gatherSpilled is Gather for a spilled column: each run of rows in one block is decoded
+// from the block's range between the run's first and last row.
+func (c *Codes) gatherSpilled(dst []uint32, rows []int32) {
+	buf := c.spill.buffer(4 * codeBlock)
+	defer c.spill.release(buf)
+	for k := 0; k < len(rows); {
+		b := int(rows[k]) >> codeBlockBits
+		end, lo, hi := k+1, int(rows[k]), int(rows[k])
+		for end < len(rows) && int(rows[end])>>codeBlockBits == b {
+			lo, hi = min(lo, int(rows[end])), max(hi, int(rows[end]))
+			end++
+		}
+		span := asValues[uint32](buf, hi-lo+1)
+		c.Decode(span, lo)
+		for i, r := range rows[k:end] {
+			dst[k+i] = span[int(r)-lo]
+		}
+		k = end
+	}
+}
+
 // Decode writes the codes of rows [start, start+len(dst)) into dst.
 func (c *Codes) Decode(dst []uint32, start int) {
 	eachBlock(start, len(dst), func(b, off, lo, hi int) {
 		out := dst[lo:hi]
+		if d, ok := c.onDisk(b); ok {
+			c.readDisk(d, off, out)
+			return
+		}
 		switch {
 		case c.u8 != nil:
 			for i, v := range c.u8[b][off : off+len(out)] {
@@ -564,6 +812,10 @@ func (c *Codes) Decode(dst []uint32, start int) {
 // Disjoint ranges may be set concurrently.
 func (c *Codes) SetAll(start int, vs []uint32) {
 	eachBlock(start, len(vs), func(b, off, lo, hi int) {
+		if d, ok := c.onDisk(b); ok {
+			c.writeDisk(d, off, vs[lo:hi])
+			return
+		}
 		switch {
 		case c.u8 != nil:
 			for i, v := range vs[lo:hi] {

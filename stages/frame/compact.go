@@ -475,8 +475,12 @@ const (
 )
 
 // NewCodes returns n zero codes wide enough for values up to maxValue, for Set.
-func NewCodes(n int, maxValue uint32) *Codes {
-	c := &Codes{}
+func NewCodes(n int, maxValue uint32) *Codes { return NewCodesIn(n, maxValue, nil) }
+
+// NewCodesIn is NewCodes with the codes spilled to s (when not nil) as they are made: the
+// column never holds more than one block in memory.
+func NewCodesIn(n int, maxValue uint32, s *Spill) *Codes {
+	c := &Codes{spill: s}
 	c.widen(maxValue)
 	c.grow(n)
 	return c

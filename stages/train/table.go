@@ -37,6 +37,14 @@ type Rules struct {
 	// sample keep train until the commit assigns them over the whole table, and repeated
 	// ids are left for the commit to find among all the shards' rows (Assembler).
 	Shard bool
+	// Spill, when set, is where the table moves its rows once its columns take more than
+	// SpillAbove bytes of memory: the candidates' values, numeric ids and, when the table
+	// is fitted, the bins of every row (FitTable). A table larger than memory can then be
+	// read and fitted, with the same result; its rows are read back from the spill file
+	// (the page cache, else the disk) at every pass. The caller closes the Spill when it is
+	// done with the table and its Result. Text ids stay in memory.
+	Spill      *frame.Spill
+	SpillAbove int64
 }
 
 // Candidate is one candidate variable of a Table, held compactly: a numeric column as
@@ -82,6 +90,63 @@ type Table struct {
 	// An assembled table's ids stay with the shards that sent them (Assembler).
 	idShards []*frame.TextColumn
 	idSegs   []idSegment
+
+	spill *frame.Spill // where the rows went (Rules.Spill), nil while they are in memory
+}
+
+// Bytes returns the memory the rows of the table's columns take: the candidates' values
+// and the ids (what Rules.SpillAbove is compared with).
+func (t *Table) Bytes() int64 {
+	b := 0
+	for _, c := range t.Candidates {
+		switch {
+		case c.Num != nil:
+			b += c.Num.Bytes()
+		case c.Cat != nil:
+			b += c.Cat.Codes.Bytes()
+		case c.codes != nil:
+			b += c.codes.Bytes()
+		}
+	}
+	if t.idNum != nil {
+		b += t.idNum.Bytes()
+	}
+	if t.idText != nil {
+		b += t.idText.Bytes()
+	}
+	return int64(b)
+}
+
+// Spilled reports whether the table's rows were moved to a spill file.
+func (t *Table) Spilled() bool { return t.spill != nil }
+
+// spillTo moves the rows of the table's columns to s (see Rules.Spill).
+func (t *Table) spillTo(s *frame.Spill) {
+	t.spill = s
+	for _, c := range t.Candidates {
+		switch {
+		case c.Num != nil:
+			c.Num.SpillTo(s)
+		case c.Cat != nil:
+			c.Cat.Codes.SpillTo(s)
+		case c.codes != nil:
+			c.codes.SpillTo(s)
+		}
+	}
+	if t.idNum != nil {
+		t.idNum.SpillTo(s)
+	}
+}
+
+// spillErr returns the error of the table's spill file, if any.
+func (t *Table) spillErr() error {
+	if t.spill == nil {
+		return nil
+	}
+	if err := t.spill.Err(); err != nil {
+		return fmt.Errorf("the table's rows on local disk: %w", err)
+	}
+	return nil
 }
 
 // Used returns the number of used rows.
@@ -462,7 +527,10 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 	f := &b.t.files[len(b.t.files)-1]
 	f.Input += int64(n)
 	f.Used += int64(n - refused)
-	return nil
+	if r.Spill != nil && b.t.spill == nil && b.t.Bytes() > r.SpillAbove {
+		b.t.spillTo(r.Spill)
+	}
+	return b.t.spillErr()
 }
 
 // places yields where each used row was read, in order: its input file (FileIndex) and its

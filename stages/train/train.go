@@ -177,6 +177,9 @@ func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 	}
 	res := &Result{Binned: map[string]*binning.Variable{}}
 	reports, codes, err := binAll(ctx, t, trainRows, otherRows, yTrain, opts, res)
+	if err == nil {
+		err = t.spillErr()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +304,9 @@ func FitTable(ctx context.Context, t *Table, opts Options) (*Result, error) {
 	for _, name := range selected {
 		res.Attr = append(res.Attr, codes[name])
 	}
+	if err := t.spillErr(); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -315,7 +321,7 @@ func binAll(ctx context.Context, t *Table, rows, other []int32, y []int8, opts O
 	errs := make([]error, n)
 	err := forEachCandidate(ctx, n, opts.Parallelism, func(i int, s *binScratch) {
 		c := t.Candidates[i]
-		reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, other, y, opts, s)
+		reports[i], vars[i], codes[i], errs[i] = binOne(c, t.Used(), rows, other, y, opts, s, t.spill)
 		c.Num, c.Cat, c.keys, c.codes = nil, nil, nil, nil
 	})
 	if err != nil {
@@ -377,7 +383,7 @@ type binScratch struct {
 // decodeChunk is the number of rows decoded at a time.
 const decodeChunk = 1 << 14
 
-func binOne(c *Candidate, used int, rows, other []int32, y []int8, opts Options, s *binScratch) (VariableReport, *binning.Variable, *frame.Codes, error) {
+func binOne(c *Candidate, used int, rows, other []int32, y []int8, opts Options, s *binScratch, spill *frame.Spill) (VariableReport, *binning.Variable, *frame.Codes, error) {
 	r := VariableReport{Name: c.Name, Kind: c.Kind.String()}
 	n := len(rows)
 	missing := 0
@@ -432,7 +438,7 @@ func binOne(c *Candidate, used int, rows, other []int32, y []int8, opts Options,
 	}
 	r.IV = v.IV
 	r.Bins = len(v.Bins)
-	return r, v, s.binCodes(c, v, used), nil
+	return r, v, s.binCodes(c, v, used, spill), nil
 }
 
 // categoryCounts counts the goods and bads of every category over rows (ascending); the
@@ -484,9 +490,10 @@ func (s *binScratch) categoryCounts(col *frame.CategoricalColumn, rows []int32, 
 }
 
 // binCodes returns the bin of every used row of c under v: the attribute index the
-// scorecard built from v gives the row's value.
-func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int) *frame.Codes {
-	out := frame.NewCodes(used, uint32(len(v.Bins)-1))
+// scorecard built from v gives the row's value. With spill set, the bins go to the spill
+// file as they are written.
+func (s *binScratch) binCodes(c *Candidate, v *binning.Variable, used int, spill *frame.Spill) *frame.Codes {
+	out := frame.NewCodesIn(used, uint32(len(v.Bins)-1), spill)
 	if c.Kind == frame.Categorical {
 		binOf := make([]uint32, len(c.Cat.Dict))
 		for code, cat := range c.Cat.Dict {

@@ -54,10 +54,9 @@ func (e *environment) cmdRun(ctx context.Context, args []string) error {
 }
 
 func (e *environment) runJob(ctx context.Context, spec *jobs.Spec) error {
-	stores := storage.NewStores(runner.StoreOptions(spec))
-	env := runner.Env{Stores: stores, Log: e.log}
-	if e.progress {
-		env.Progress = e.stderr
+	env, err := e.runnerEnv(spec)
+	if err != nil {
+		return err
 	}
 	m, err := runner.Run(ctx, spec, env)
 	if err != nil {

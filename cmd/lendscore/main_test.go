@@ -24,26 +24,33 @@ func TestExitStatus(t *testing.T) {
 		status int
 		stderr string // substring
 		stdout string // substring
+		env    map[string]string
 	}{
-		{"no command", func() []string { return nil }, 2, "usage", ""},
-		{"unknown command", func() []string { return []string{"fly"} }, 2, `unknown command "fly"`, ""},
-		{"version", func() []string { return []string{"version"} }, 0, "", "lendscore "},
-		{"bad global flag", func() []string { return []string{"--log-format", "xml", "version"} }, 2, "--log-format", ""},
-		{"run without a spec", func() []string { return []string{"run"} }, 2, "want one job spec", ""},
-		{"spec error", func() []string { return []string{"run", spec(good + "colour: red\n")} }, 2, "colour: unknown key", ""},
-		{"bad --set", func() []string { return []string{"run", spec(good), "--set", "split.test_fraction=2"} }, 2, "split.test_fraction", ""},
+		{"no command", func() []string { return nil }, 2, "usage", "", nil},
+		{"unknown command", func() []string { return []string{"fly"} }, 2, `unknown command "fly"`, "", nil},
+		{"version", func() []string { return []string{"version"} }, 0, "", "lendscore ", nil},
+		{"bad global flag", func() []string { return []string{"--log-format", "xml", "version"} }, 2, "--log-format", "", nil},
+		{"run without a spec", func() []string { return []string{"run"} }, 2, "want one job spec", "", nil},
+		{"spec error", func() []string { return []string{"run", spec(good + "colour: red\n")} }, 2, "colour: unknown key", "", nil},
+		{"bad --set", func() []string { return []string{"run", spec(good), "--set", "split.test_fraction=2"} }, 2, "split.test_fraction", "", nil},
 		{"missing input", func() []string {
 			return []string{"run", spec(strings.Replace(good, gc, filepath.Join(dir, "nope.csv"), 1))}
-		}, 1, "ingest: ", ""},
-		{"gen without --out", func() []string { return []string{"gen", "--customers", "10"} }, 2, "--out is required", ""},
-		{"score without --model", func() []string { return []string{"score", "--input", gc, "--out", dir} }, 2, "--model is required", ""},
+		}, 1, "ingest: ", "", nil},
+		{"gen without --out", func() []string { return []string{"gen", "--customers", "10"} }, 2, "--out is required", "", nil},
+		{"score without --model", func() []string { return []string{"score", "--input", gc, "--out", dir} }, 2, "--model is required", "", nil},
 		{"evaluate with a bad --higher", func() []string {
 			return []string{"evaluate", "--input", gc, "--score", "age_in_years", "--label", "creditability", "--bad", "bad", "--higher", "up", "--out", dir}
-		}, 2, "--higher", ""},
-		{"train", func() []string { return []string{"run", spec(good), "--log-format", "json"} }, 0, `"msg":"run published"`, "published train run"},
+		}, 2, "--higher", "", nil},
+		{"train", func() []string { return []string{"run", spec(good), "--log-format", "json"} }, 0, `"msg":"run published"`, "published train run", nil},
+		{"bad table memory", func() []string { return []string{"run", spec(good)} }, 2, `$LENDSCORE_TABLE_MEMORY="lots"`, "", map[string]string{"LENDSCORE_TABLE_MEMORY": "lots"}},
+		{"train spilled", func() []string { return []string{"run", spec(good), "--log-format", "json"} }, 0, "keeps its rows in a spill file", "published train run",
+			map[string]string{"LENDSCORE_TABLE_MEMORY": "0", "TMPDIR": dir}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
 			var out, errb bytes.Buffer
 			got := run(tt.args(), &out, &errb)
 			if got != tt.status || !strings.Contains(errb.String(), tt.stderr) || !strings.Contains(out.String(), tt.stdout) {

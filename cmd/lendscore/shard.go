@@ -105,7 +105,10 @@ func (e *environment) runPlaced(ctx context.Context, spec *jobs.Spec, p *placeme
 	if err := runner.CheckPlacement(spec, shard.Count > 0); err != nil {
 		return usagef("run: %v", err)
 	}
-	env := e.runnerEnv(spec)
+	env, err := e.runnerEnv(spec)
+	if err != nil {
+		return err
+	}
 	if shard.Count == 0 {
 		m, err := runner.RunAs(ctx, spec, env, runID)
 		if err != nil {
@@ -123,12 +126,30 @@ func (e *environment) runPlaced(ctx context.Context, spec *jobs.Spec, p *placeme
 	return nil
 }
 
-func (e *environment) runnerEnv(spec *jobs.Spec) runner.Env {
+// envTableMemory names the variable that sets how much memory a train run's table may take
+// before its rows go to a spill file in $TMPDIR (runner.Env.TableMemory): a size such as
+// 512MiB or 2G, 0 to spill every table, off never to spill.
+const envTableMemory = "LENDSCORE_TABLE_MEMORY"
+
+// runnerEnv returns the runner's environment for spec: its stores, the log, the progress
+// display and the memory a train run's table may take.
+func (e *environment) runnerEnv(spec *jobs.Spec) (runner.Env, error) {
 	env := runner.Env{Stores: storage.NewStores(runner.StoreOptions(spec)), Log: e.log}
 	if e.progress {
 		env.Progress = e.stderr
 	}
-	return env
+	switch v := os.Getenv(envTableMemory); v {
+	case "":
+	case "off":
+		env.TableMemory = -1
+	default:
+		b, err := runner.ParseBytes(v)
+		if err != nil {
+			return env, usagef("$%s=%q: want a size such as 512MiB or 2G, 0 or off", envTableMemory, v)
+		}
+		env.TableMemory = max(b, 1) // 0: any table spills
+	}
+	return env, nil
 }
 
 func runDir(spec *jobs.Spec, runID string) string {
@@ -176,7 +197,11 @@ func (e *environment) cmdCommit(ctx context.Context, args []string) error {
 	if spec.AsOf == "" {
 		return usagef("commit: a sharded run needs --as-of (or as_of in the job spec), as given to the shards")
 	}
-	m, err := runner.Commit(ctx, spec, e.runnerEnv(spec), *shards, id)
+	env, err := e.runnerEnv(spec)
+	if err != nil {
+		return err
+	}
+	m, err := runner.Commit(ctx, spec, env, *shards, id)
 	if errors.Is(err, pipeline.ErrCommitted) && m != nil {
 		fmt.Fprintf(e.stdout, "%s run %s is already published at %s\n", m.Kind, m.RunID, runDir(spec, m.RunID))
 		return nil

@@ -38,6 +38,12 @@ type Env struct {
 	// interactions (see streamFeatures). The outputs are the same; the streamed path is
 	// tested against this one.
 	WholeExtracts bool
+	// TableMemory is how many bytes a train run's table may take in memory before its rows
+	// go to a spill file in SpillDir ("" is os.TempDir): 0 is a quarter of the memory the
+	// process may use (GOMEMLIMIT, the container's limit or the machine's memory); a
+	// negative value never spills. A spilled table fits the same model, more slowly.
+	TableMemory int64
+	SpillDir    string
 }
 
 func (e *Env) now() time.Time {

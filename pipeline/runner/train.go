@@ -141,6 +141,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pi
 	// keeps the default: below a few MB of heap a low GOGC only multiplies collections.
 	in := newTrainInput(spec)
 	defer in.restore()
+	defer in.withSpill(env)()
 	run, err := startRunAs(ctx, spec, env, runID)
 	if err != nil {
 		return nil, err
@@ -184,6 +185,7 @@ func runTrain(ctx context.Context, spec *jobs.Spec, env *Env, runID string) (*pi
 		return nil, err
 	}
 	defer t.Release()
+	logSpill(env, t, in.rules)
 	counts := tableCounts(t)
 	if err := counts.Check(tableName); err != nil {
 		return nil, err

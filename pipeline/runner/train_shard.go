@@ -48,6 +48,7 @@ func runTrainShard(ctx context.Context, spec *jobs.Spec, env *Env, p placement) 
 	in := newTrainInput(spec)
 	in.rules.Shard = true
 	defer in.restore()
+	defer in.withSpill(env)()
 	var t *train.Table // nil when no file is this shard's
 	err = run.Stage(ctx, "ingest", func(ctx context.Context) error {
 		t, err = in.readTable(ctx, run, env, p.shard.Owns)
@@ -56,6 +57,7 @@ func runTrainShard(ctx context.Context, spec *jobs.Spec, env *Env, p placement) 
 	if err != nil {
 		return nil, err
 	}
+	logSpill(env, t, in.rules)
 	var part *train.Part
 	if t != nil {
 		defer t.Release()
@@ -183,6 +185,12 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 		return nil, err
 	}
 	defer t.Release()
+	// The assembled table spills, as one process's would, once it outgrows its memory.
+	defer in.withSpill(env)()
+	if in.rules.Spill != nil && t.Bytes() > in.rules.SpillAbove {
+		t.SpillTo(in.rules.Spill)
+	}
+	logSpill(env, t, in.rules)
 	var counts pipeline.RowCounts
 	run.Update(func(m *pipeline.Manifest) { counts = m.Rows[in.tableName] })
 	if counts.Used != int64(t.Used()) {

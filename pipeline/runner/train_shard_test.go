@@ -70,22 +70,10 @@ func TestTrainShardsMatchOneProcess(t *testing.T) {
 	writeGermanCreditFiles(t, in, []int{150, 90, 200, 10, 260, 130, 160})
 	ctx := context.Background()
 	spec := func(out string) *jobs.Spec {
-		t.Helper()
-		s, err := jobs.Parse("train.yaml", []byte(fmt.Sprintf(`kind: train
-name: gc
-inputs: {table: %s}
-id: applicant
-target: {column: creditability, bad: bad}
-split: {method: random, test_fraction: 0.3, seed: 5}
+		return idTrainSpec(t, in, out, `split: {method: random, test_fraction: 0.3, seed: 5}
 binning:
   special_values: [-1]
-  manual: {age_in_years: ["26", "35", "50"]}
-output: %s
-`, in, out)), nil, "2026-06-30")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+  manual: {age_in_years: ["26", "35", "50"]}`)
 	}
 	sharded := spec(filepath.Join(dir, "sharded"))
 	for _, i := range []int{3, 1, 0, 2} {
@@ -109,20 +97,7 @@ output: %s
 		t.Errorf("inputs differ:\n%v\n%v", m.Inputs, want.Inputs)
 	}
 	a, b := runDirOf(one, want), runDirOf(sharded, m)
-	for _, f := range []string{"model/scorecard.json", "model/scorecard.pmml", "metrics.json", "binning.csv"} {
-		wa, err := os.ReadFile(filepath.Join(a, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		wb, err := os.ReadFile(filepath.Join(b, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(wa) != string(wb) {
-			t.Errorf("%s differs:\n%s\nversus one process:\n%s", f, firstDiff(string(wb), string(wa)), firstDiff(string(wa), string(wb)))
-		}
-	}
-	sameBytes(t, "scored", a, b)
+	sameModel(t, "sharded", a, b)
 	t.Logf("rows %v; outputs %d; scored parts %d", m.Rows, len(m.Outputs), len(partFiles(t, b, "scored")))
 	qa, qb := tableRows(t, a, "quarantine"), tableRows(t, b, "quarantine")
 	slices.Sort(qa)
@@ -145,6 +120,44 @@ output: %s
 	if !slices.Equal(files, wantFiles) {
 		t.Errorf("outputs %v, want %v", files, wantFiles)
 	}
+}
+
+// idTrainSpec returns the spec of a train job over the table in with the id column
+// applicant (writeGermanCreditFiles), publishing to out, with more keys in rest.
+func idTrainSpec(t *testing.T, in, out, rest string) *jobs.Spec {
+	t.Helper()
+	s, err := jobs.Parse("train.yaml", []byte(fmt.Sprintf(`kind: train
+name: gc
+inputs: {table: %s}
+id: applicant
+target: {column: creditability, bad: bad}
+output: %s
+%s
+`, in, out, rest)), nil, "2026-06-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sameModel requires the model, metrics, binning table and scored rows of the run in b to
+// be those of the run in a, byte for byte.
+func sameModel(t *testing.T, what, a, b string) {
+	t.Helper()
+	for _, f := range []string{"model/scorecard.json", "model/scorecard.pmml", "metrics.json", "binning.csv"} {
+		wa, err := os.ReadFile(filepath.Join(a, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wb, err := os.ReadFile(filepath.Join(b, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(wa) != string(wb) {
+			t.Errorf("%s: %s differs:\n%s\nversus:\n%s", what, f, firstDiff(string(wb), string(wa)), firstDiff(string(wa), string(wb)))
+		}
+	}
+	sameBytes(t, "scored", a, b)
 }
 
 // firstDiff returns a's text around its first difference from b.

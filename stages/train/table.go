@@ -120,8 +120,9 @@ func (t *Table) Bytes() int64 {
 // Spilled reports whether the table's rows were moved to a spill file.
 func (t *Table) Spilled() bool { return t.spill != nil }
 
-// spillTo moves the rows of the table's columns to s (see Rules.Spill).
-func (t *Table) spillTo(s *frame.Spill) {
+// SpillTo moves the rows of the table's columns to s, as a Builder does with Rules.Spill:
+// for a table made another way (an Assembler's), before it is fitted.
+func (t *Table) SpillTo(s *frame.Spill) {
 	t.spill = s
 	for _, c := range t.Candidates {
 		switch {
@@ -528,7 +529,7 @@ func (b *Builder) add(ctx context.Context, batch ingest.Batch) error {
 	f.Input += int64(n)
 	f.Used += int64(n - refused)
 	if r.Spill != nil && b.t.spill == nil && b.t.Bytes() > r.SpillAbove {
-		b.t.spillTo(r.Spill)
+		b.t.SpillTo(r.Spill)
 	}
 	return b.t.spillErr()
 }

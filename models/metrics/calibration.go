@@ -99,23 +99,40 @@ func HosmerLemeshow(pd []float64, y []int8, groups int) (HosmerLemeshowResult, e
 	if err != nil {
 		return HosmerLemeshowResult{}, err
 	}
-	n := r.nBad + r.nGood
-	var out []CalibrationGroup
-	bucket := -1
-	for g, rank := 0, 0; g < len(r.keys); g++ {
-		c := r.bads[g] + r.goods[g]
-		b := tieGroup(rank, c, n, groups)
-		rank += c
-		if b != bucket {
-			bucket = b
-			out = append(out, CalibrationGroup{MinPD: r.score[g]})
-		}
-		grp := &out[len(out)-1]
-		grp.MaxPD = r.score[g]
-		grp.Rows += c
-		grp.Bads += r.bads[g]
-		grp.ExpectedBads += r.score[g] * float64(c)
+	hl := hlGroups{n: r.nBad + r.nGood, groups: groups}
+	for g := range r.keys {
+		hl.add(r.score[g], r.bads[g], r.goods[g])
 	}
+	return hl.result()
+}
+
+// hlGroups forms the Hosmer-Lemeshow groups of n rows from their distinct PDs, taken in
+// increasing order with their bads and goods: a tie block of c rows after rank rows goes
+// to group tieGroup(rank, c, n, groups).
+type hlGroups struct {
+	n, groups int
+	rank      int
+	bucket    int // the group of the last block + 1 (0: none yet)
+	out       []CalibrationGroup
+}
+
+func (h *hlGroups) add(pd float64, bads, goods int) {
+	c := bads + goods
+	b := tieGroup(h.rank, c, h.n, h.groups)
+	h.rank += c
+	if b+1 != h.bucket {
+		h.bucket = b + 1
+		h.out = append(h.out, CalibrationGroup{MinPD: pd})
+	}
+	grp := &h.out[len(h.out)-1]
+	grp.MaxPD = pd
+	grp.Rows += c
+	grp.Bads += bads
+	grp.ExpectedBads += pd * float64(c)
+}
+
+func (h *hlGroups) result() (HosmerLemeshowResult, error) {
+	out := h.out
 	if len(out) < 3 {
 		return HosmerLemeshowResult{}, fmt.Errorf("%w: Hosmer-Lemeshow needs at least 3 PD groups, the data give %d", ErrInput, len(out))
 	}
@@ -220,6 +237,12 @@ func CalibrationByGrade(grade []string, pd []float64, y []int8) ([]GradeCalibrat
 		out[k].Bads += int(y[i])
 		sums[k] += pd[i]
 	}
+	return gradeTests(out, sums)
+}
+
+// gradeTests completes the calibration of grades with the sums of their PDs: the mean PD,
+// bad rate and both tests of each, in increasing mean PD (then name).
+func gradeTests(out []GradeCalibration, sums []float64) ([]GradeCalibration, error) {
 	for k := range out {
 		gc := &out[k]
 		gc.MeanPD = math.Min(sums[k]/float64(gc.Rows), 1) // rounding must not leave [0, 1]

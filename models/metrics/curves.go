@@ -161,14 +161,24 @@ func (r *ranking) beyond(g int) float64 {
 // curveRanking checks the number of curve points (0 means
 // DefaultCurvePoints) and ranks the scores.
 func curveRanking(score []float64, y []int8, higher Higher, maxPoints int) (*ranking, int, error) {
-	switch {
-	case maxPoints == 0:
-		maxPoints = DefaultCurvePoints
-	case maxPoints < 4:
-		return nil, 0, fmt.Errorf("%w: at least 4 curve points, asked for %d", ErrInput, maxPoints)
+	maxPoints, err := curvePoints(maxPoints)
+	if err != nil {
+		return nil, 0, err
 	}
 	r, err := newRanking(score, y, higher)
 	return r, maxPoints, err
+}
+
+// curvePoints checks the number of curve points asked for (0 means
+// DefaultCurvePoints).
+func curvePoints(maxPoints int) (int, error) {
+	switch {
+	case maxPoints == 0:
+		return DefaultCurvePoints, nil
+	case maxPoints < 4:
+		return 0, fmt.Errorf("%w: at least 4 curve points, asked for %d", ErrInput, maxPoints)
+	}
+	return maxPoints, nil
 }
 
 // thin selects at most maxPoints of m points along a curve: the first and

@@ -32,26 +32,13 @@ func Evaluate(score, pd []float64, y []int8, higher Higher) (SampleMetrics, erro
 	if err != nil {
 		return SampleMetrics{}, err
 	}
-	a, err := r.deLong()
+	m, err := r.discrimination()
 	if err != nil {
 		return SampleMetrics{}, err
 	}
-	ks := r.ks()
-	n := r.nBad + r.nGood
-	m := SampleMetrics{
-		Rows:    n,
-		Bads:    r.nBad,
-		BadRate: float64(r.nBad) / float64(n),
-		AUC:     a.AUC,
-		AUCSE:   a.SE,
-		AUCCI95: a.CI95,
-		Gini:    Gini(a.AUC),
-		KS:      ks.KS,
-		KSScore: ks.Score,
-	}
 	if pd != nil {
-		if len(pd) != n {
-			return SampleMetrics{}, fmt.Errorf("%w: %d scores but %d PDs", ErrInput, n, len(pd))
+		if len(pd) != m.Rows {
+			return SampleMetrics{}, fmt.Errorf("%w: %d scores but %d PDs", ErrInput, m.Rows, len(pd))
 		}
 		brier, err := Brier(pd, y)
 		if err != nil {
@@ -64,4 +51,26 @@ func Evaluate(score, pd []float64, y []int8, higher Higher) (SampleMetrics, erro
 		m.Brier, m.LogLoss = &brier, &logLoss
 	}
 	return m, nil
+}
+
+// discrimination returns the figures of SampleMetrics that come from the
+// ranking: rows, bads, AUC with its DeLong standard error, Gini and KS.
+func (r *ranking) discrimination() (SampleMetrics, error) {
+	a, err := r.deLong()
+	if err != nil {
+		return SampleMetrics{}, err
+	}
+	ks := r.ks()
+	n := r.nBad + r.nGood
+	return SampleMetrics{
+		Rows:    n,
+		Bads:    r.nBad,
+		BadRate: float64(r.nBad) / float64(n),
+		AUC:     a.AUC,
+		AUCSE:   a.SE,
+		AUCCI95: a.CI95,
+		Gini:    Gini(a.AUC),
+		KS:      ks.KS,
+		KSScore: ks.Score,
+	}, nil
 }

@@ -46,6 +46,10 @@ func Gains(score []float64, y []int8, higher Higher, groups int) ([]GainsRow, er
 	if err != nil {
 		return nil, err
 	}
+	return r.gains(groups), nil
+}
+
+func (r *ranking) gains(groups int) []GainsRow {
 	n := r.nBad + r.nGood
 	overall := float64(r.nBad) / float64(n)
 	var rows []GainsRow
@@ -76,7 +80,7 @@ func Gains(score []float64, y []int8, higher Higher, groups int) ([]GainsRow, er
 		rows[i].BadRate = float64(rows[i].Bads) / float64(rows[i].Rows)
 		rows[i].Lift = rows[i].BadRate / overall
 	}
-	return rows, nil
+	return rows
 }
 
 // tieGroup returns the group of a tie block of c rows after rank earlier

@@ -114,6 +114,9 @@ func (c *ScoreCounts) Merge(o *ScoreCounts) {
 // Rows returns the number of rows counted.
 func (c *ScoreCounts) Rows() int { return c.rows }
 
+// Err returns the first error of Add or Merge: a score or label that cannot be counted.
+func (c *ScoreCounts) Err() error { return c.err }
+
 // Bads returns the number of bads counted.
 func (c *ScoreCounts) Bads() int { return c.bads }
 

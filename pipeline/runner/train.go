@@ -21,6 +21,7 @@ import (
 	"lendscore/schemas"
 	"lendscore/stages/clean"
 	"lendscore/stages/features"
+	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
 	"lendscore/stages/publish"
 	"lendscore/stages/report"
@@ -252,7 +253,11 @@ func fitTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, env *Env,
 		if err := writeTrainScored(ctx, run, spec, t, res, asOf); err != nil {
 			return err
 		}
-		if samples, err = validationSamples(ctx, t, res); err != nil {
+		var spill *frame.Spill // the PDs of a table on disk go there too
+		if t.Spilled() {
+			spill = in.rules.Spill
+		}
+		if samples, err = validationSamples(ctx, t, res, spill); err != nil {
 			return err
 		}
 		if len(t.Quarantine) > 0 {
@@ -472,46 +477,55 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 	return nil
 }
 
-// validationSamples scores every used row of t again and returns the samples validation
-// needs, in report order: score, PD, grade and label per row, and the attribute indices
-// (for CSI) of every sample but train, whose attribute counts are the scorecard's own.
-// Chunks of rows are scored in parallel, each into its own slots, so the samples do not
+// validationSamples scores every used row of t again and summarises each sample for
+// validation (report.SummaryBuilder), in report order: its scores counted by value, its
+// PDs, grades and labels sorted by PD — on spill beyond a million rows when it is not nil —
+// and, for every sample but train (whose attribute counts are the scorecard's own), its
+// rows per attribute (for CSI). Chunks of rows are scored in parallel and summarised in
+// any order: a summary does not depend on the order of its rows, so the samples do not
 // depend on the number of cores.
-func validationSamples(ctx context.Context, t *train.Table, res *train.Result) ([]report.Sample, error) {
+func validationSamples(ctx context.Context, t *train.Table, res *train.Result, spill *frame.Spill) ([]report.Sample, error) {
 	n := t.Used()
 	const size = 1 << 16
-	chunks := (n + size - 1) / size
-	// pos[c][s]: the position in sample s of chunk c's first row of that sample.
-	pos := make([][3]int, chunks+1)
-	for c := 0; c < chunks; c++ {
-		pos[c+1] = pos[c]
-		for _, s := range t.Sample[c*size : min((c+1)*size, n)] {
-			pos[c+1][s]++
-		}
-	}
-	sizes := pos[chunks]
 	sc := res.Scorecard
-	all := make([]report.Sample, len(train.SampleNames))
-	for si, name := range train.SampleNames {
-		m := sizes[si]
-		all[si] = report.Sample{Name: name, Score: make([]float64, m), PD: make([]float64, m), Grade: make([]string, m), Bad: make([]int8, m)}
-		if si != 0 {
-			all[si].Attr = make([][]uint16, len(sc.Characteristics))
-			for j := range all[si].Attr {
-				all[si].Attr[j] = make([]uint16, m)
+	var builders [len(train.SampleNames)]*report.SummaryBuilder
+	for si := range builders {
+		builders[si] = report.NewSummaryBuilder(sc, si != 0, spill)
+	}
+	var rows [len(train.SampleNames)]int
+	var mu sync.Mutex
+	batches := make([][len(train.SampleNames)]report.Sample, train.Workers(max(n, 1), size))
+	err := train.ForChunks(ctx, n, size, func(w, _, lo, hi int) error {
+		b := &batches[w]
+		for si := range b {
+			smp := &b[si]
+			smp.Score, smp.PD, smp.Grade, smp.Bad = smp.Score[:0], smp.PD[:0], smp.Grade[:0], smp.Bad[:0]
+			if si != 0 && smp.Attr == nil {
+				smp.Attr = make([][]uint16, len(sc.Characteristics))
+			}
+			for j := range smp.Attr {
+				smp.Attr[j] = smp.Attr[j][:0]
 			}
 		}
-	}
-	err := train.ForChunks(ctx, n, size, func(_, c, lo, hi int) error {
-		p := pos[c]
 		for i, r := range res.Scored(lo, hi) {
-			si := t.Sample[i]
-			smp := &all[si]
-			at := p[si]
-			p[si]++
-			smp.Score[at], smp.PD[at], smp.Grade[at], smp.Bad[at] = float64(r.Score), r.PD, r.Grade, t.Bad[i]
-			for j, a := range smp.Attr {
-				a[at] = uint16(r.Attr[j])
+			smp := &b[t.Sample[i]]
+			smp.Score = append(smp.Score, float64(r.Score))
+			smp.PD = append(smp.PD, r.PD)
+			smp.Grade = append(smp.Grade, r.Grade)
+			smp.Bad = append(smp.Bad, t.Bad[i])
+			for j := range smp.Attr {
+				smp.Attr[j] = append(smp.Attr[j], uint16(r.Attr[j]))
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for si := range b {
+			if len(b[si].Score) == 0 {
+				continue
+			}
+			rows[si] += len(b[si].Score)
+			if err := builders[si].Add(b[si]); err != nil {
+				return fmt.Errorf("sample %s: %w", train.SampleNames[si], err)
 			}
 		}
 		return nil
@@ -520,10 +534,15 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result) (
 		return nil, err
 	}
 	var samples []report.Sample
-	for si := range all {
-		if sizes[si] > 0 {
-			samples = append(samples, all[si])
+	for si, name := range train.SampleNames {
+		if rows[si] == 0 {
+			continue
 		}
+		sum, err := builders[si].Summary()
+		if err != nil {
+			return nil, fmt.Errorf("sample %s: %w", name, err)
+		}
+		samples = append(samples, report.Sample{Name: name, Summary: sum})
 	}
 	return samples, nil
 }

@@ -65,6 +65,14 @@ func (s *Spill) Close() error {
 	return s.err
 }
 
+// Write appends b to the spill file and returns where it lies, for ReadAt. After an error
+// (see Err) it writes nothing.
+func (s *Spill) Write(b []byte) int64 { return s.put(b) }
+
+// ReadAt reads len(b) bytes written at offset at into b; after an error (see Err) b holds
+// zeros.
+func (s *Spill) ReadAt(b []byte, at int64) { s.get(b, at) }
+
 // fail records the first error.
 func (s *Spill) fail(err error) {
 	s.mu.Lock()

@@ -3,10 +3,10 @@ package report
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 
 	"lendscore/models/metrics"
@@ -34,6 +34,10 @@ type Sample struct {
 	// ValidationInput.Scorecard.Characteristics. Optional: the CSI of each
 	// variable needs it.
 	Attr [][]uint16
+	// Summary, when set, holds the sample summarised (SummaryBuilder) in
+	// place of its rows: the slices above are then nil. Validate summarises
+	// a sample given as rows the same way, so both give the same figures.
+	Summary *Summary
 }
 
 // Baseline is what a backtest compares against: the development figures as
@@ -123,39 +127,67 @@ type ScoreBins struct {
 // NewScoreBins cuts score into bins quantile bins (0: 10) as metrics.PSI
 // does, so that PSI against the result equals metrics.PSI against score.
 func NewScoreBins(score []float64, bins int) (*ScoreBins, error) {
+	values, rows, err := countScores(score)
+	if err != nil {
+		return nil, err
+	}
+	return scoreBinsOfCounts(values, rows, bins)
+}
+
+// countScores returns the distinct scores in increasing order with their
+// rows.
+func countScores(score []float64) (values []float64, rows []int, err error) {
+	var c metrics.ScoreCounts
+	for _, v := range score {
+		c.Add(v, 0)
+	}
+	values, rows, _, err = c.Values()
+	return values, rows, err
+}
+
+// scoreBinsOfCounts is NewScoreBins of the scores values with rows rows
+// each.
+func scoreBinsOfCounts(values []float64, rows []int, bins int) (*ScoreBins, error) {
 	if bins == 0 {
 		bins = metrics.DefaultPSIBins
 	}
-	edges, err := metrics.QuantileEdges(score, bins)
+	edges, err := metrics.QuantileEdgesOfCounts(values, rows, bins)
 	if err != nil {
 		return nil, err
-	}
-	counts, err := metrics.BinCounts(score, edges)
-	if err != nil {
-		return nil, err
-	}
-	if counts[len(counts)-1] != 0 {
-		return nil, fmt.Errorf("%w: %v missing scores", metrics.ErrInput, counts[len(counts)-1])
 	}
 	if edges == nil {
 		edges = []float64{}
 	}
-	return &ScoreBins{Edges: edges, Counts: counts[:len(counts)-1]}, nil
+	return &ScoreBins{Edges: edges, Counts: binCounts(values, rows, edges)}, nil
+}
+
+// binCounts counts the scores values, rows each, into the bins of edges.
+func binCounts(values []float64, rows []int, edges []float64) []float64 {
+	counts := make([]float64, len(edges)+1)
+	for i, v := range values {
+		counts[sort.SearchFloat64s(edges, v)] += float64(rows[i])
+	}
+	return counts
 }
 
 // PSI returns the population stability index of score against b.
 func (b *ScoreBins) PSI(score []float64) (float64, error) {
-	if len(b.Counts) != len(b.Edges)+1 {
-		return 0, fmt.Errorf("%w: %d score bins for %d edges", metrics.ErrInput, len(b.Counts), len(b.Edges))
-	}
-	counts, err := metrics.BinCounts(score, b.Edges)
+	values, rows, err := countScores(score)
 	if err != nil {
 		return 0, err
 	}
-	if counts[len(counts)-1] != 0 {
-		return 0, fmt.Errorf("%w: %v missing scores", metrics.ErrInput, counts[len(counts)-1])
+	return b.psiOfCounts(values, rows)
+}
+
+// psiOfCounts is PSI of the scores values with rows rows each.
+func (b *ScoreBins) psiOfCounts(values []float64, rows []int) (float64, error) {
+	if len(b.Counts) != len(b.Edges)+1 {
+		return 0, fmt.Errorf("%w: %d score bins for %d edges", metrics.ErrInput, len(b.Counts), len(b.Edges))
 	}
-	return metrics.PSIFromCounts(b.Counts, counts[:len(counts)-1])
+	if !slices.IsSorted(b.Edges) {
+		return 0, fmt.Errorf("%w: bin edges are not ascending", metrics.ErrInput)
+	}
+	return metrics.PSIFromCounts(b.Counts, binCounts(values, rows, b.Edges))
 }
 
 // Histogram counts goods and bads over equal-width score bins shared by all
@@ -314,13 +346,17 @@ func Validate(in ValidationInput, th Thresholds) (*Validation, error) {
 	if err := checkSamples(in); err != nil {
 		return nil, err
 	}
-	v := &Validation{Higher: in.Higher.String(), Thresholds: th, Samples: make([]SampleReport, len(in.Samples))}
-
-	ref, err := reference(in, v)
+	sums, err := summaries(in)
 	if err != nil {
 		return nil, err
 	}
-	hist := histogramEdges(in)
+	v := &Validation{Higher: in.Higher.String(), Thresholds: th, Samples: make([]SampleReport, len(in.Samples))}
+
+	ref, err := reference(in, sums, v)
+	if err != nil {
+		return nil, err
+	}
+	hist := histogramEdges(in, sums)
 	// Samples are independent: up to GOMAXPROCS of them at once, each
 	// writing only its own report, so the result does not depend on the
 	// parallelism.
@@ -332,19 +368,14 @@ func Validate(in ValidationInput, th Thresholds) (*Validation, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			s := &in.Samples[i]
+			s, sum := &in.Samples[i], sums[i]
 			r := &v.Samples[i]
-			r.Name, r.Rows = s.Name, len(s.Score)
-			for _, y := range s.Bad {
-				if y == 1 {
-					r.Bads++
-				}
-			}
-			if err := sampleFigures(in, s, r, th, hist); err != nil {
+			r.Name, r.Rows, r.Bads = s.Name, sum.Rows(), sum.Bads()
+			if err := sampleFigures(in, sum, r, th, hist); err != nil {
 				errs[i] = fmt.Errorf("validate: sample %s: %w", s.Name, err)
 				return
 			}
-			stability(in, s, r, ref, th)
+			stability(in, s, sum, r, ref, th)
 		}()
 	}
 	wg.Wait()
@@ -371,8 +402,15 @@ func checkSamples(in ValidationInput) error {
 			return errors.New("validate: a sample without a name")
 		case seen[s.Name]:
 			return fmt.Errorf("validate: sample %s twice", s.Name)
+		case s.Summary != nil && (s.Score != nil || s.Bad != nil || s.PD != nil || s.Grade != nil || s.Attr != nil):
+			return fmt.Errorf("validate: sample %s has both rows and a summary", s.Name)
+		case s.Summary != nil && s.Summary.attr != nil && (in.Scorecard == nil || len(s.Summary.attr) != len(in.Scorecard.Characteristics)):
+			return fmt.Errorf("validate: sample %s counts the attributes of another scorecard", s.Name)
 		}
 		seen[s.Name] = true
+		if s.Summary != nil {
+			continue
+		}
 		n := len(s.Score)
 		if len(s.Bad) != n {
 			return fmt.Errorf("validate: sample %s: %d scores but %d labels", s.Name, n, len(s.Bad))
@@ -413,17 +451,42 @@ func checkSamples(in ValidationInput) error {
 	return nil
 }
 
+// summaries returns the summary of every sample: its own, or one made of
+// its rows.
+func summaries(in ValidationInput) ([]*Summary, error) {
+	out := make([]*Summary, len(in.Samples))
+	for i, s := range in.Samples {
+		if s.Summary != nil {
+			out[i] = s.Summary
+			continue
+		}
+		b := NewSummaryBuilder(in.Scorecard, s.Attr != nil, nil)
+		rows := s
+		rows.Name = ""
+		if err := b.Add(rows); err != nil {
+			return nil, fmt.Errorf("validate: sample %s: %w", s.Name, err)
+		}
+		sum, err := b.Summary()
+		if err != nil {
+			return nil, fmt.Errorf("validate: sample %s: %w", s.Name, err)
+		}
+		out[i] = sum
+	}
+	return out, nil
+}
+
 // referenceData is the distribution stability is measured against.
 type referenceData struct {
 	name   string
 	sample *Sample     // the reference sample, when it is one of in.Samples
+	sum    *Summary    // its summary
 	score  *ScoreBins  // nil: no PSI
 	attr   [][]float64 // expected counts per characteristic; nil: no CSI
 	auc    *metrics.AUCEstimate
 }
 
 // reference finds the reference distribution and records it in v.
-func reference(in ValidationInput, v *Validation) (*referenceData, error) {
+func reference(in ValidationInput, sums []*Summary, v *Validation) (*referenceData, error) {
 	ref := &referenceData{}
 	if b := in.Baseline; b != nil {
 		ref.name = b.Name
@@ -441,7 +504,7 @@ func reference(in ValidationInput, v *Validation) (*referenceData, error) {
 		}
 		for i := range in.Samples {
 			if in.Samples[i].Name == ref.name {
-				ref.sample = &in.Samples[i]
+				ref.sample, ref.sum = &in.Samples[i], sums[i]
 			}
 		}
 		if ref.sample == nil {
@@ -450,7 +513,7 @@ func reference(in ValidationInput, v *Validation) (*referenceData, error) {
 			}
 			return ref, nil
 		}
-		sb, err := NewScoreBins(ref.sample.Score, in.PSIBins)
+		sb, err := scoreBinsOfCounts(ref.sum.values, ref.sum.valueRows, in.PSIBins)
 		if err != nil {
 			return nil, fmt.Errorf("validate: reference sample %s: %w", ref.name, err)
 		}
@@ -462,8 +525,8 @@ func reference(in ValidationInput, v *Validation) (*referenceData, error) {
 		ref.attr = make([][]float64, len(sc.Characteristics))
 		for c := range sc.Characteristics {
 			ch := &sc.Characteristics[c]
-			if ref.sample != nil && ref.sample.Attr != nil {
-				ref.attr[c] = attributeCounts(ref.sample.Attr[c], len(ch.Attributes))
+			if ref.sum != nil && ref.sum.attr != nil {
+				ref.attr[c] = ref.sum.attr[c]
 				continue
 			}
 			counts := make([]float64, len(ch.Attributes))
@@ -476,23 +539,13 @@ func reference(in ValidationInput, v *Validation) (*referenceData, error) {
 	return ref, nil
 }
 
-func attributeCounts(idx []uint16, attrs int) []float64 {
-	counts := make([]float64, attrs)
-	for _, a := range idx {
-		counts[a]++
-	}
-	return counts
-}
-
 // histogramEdges returns equal-width edges spanning the scores of every
 // sample.
-func histogramEdges(in ValidationInput) []float64 {
+func histogramEdges(in ValidationInput, sums []*Summary) []float64 {
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, s := range in.Samples {
-		for _, x := range s.Score {
-			if finite(x) {
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
+	for _, s := range sums {
+		if v := s.values; len(v) > 0 {
+			lo, hi = math.Min(lo, v[0]), math.Max(hi, v[len(v)-1])
 		}
 	}
 	if lo > hi {
@@ -513,70 +566,62 @@ func histogramEdges(in ValidationInput) []float64 {
 	return edges
 }
 
-func histogram(edges, score []float64, bad []int8) *Histogram {
+func histogram(edges []float64, s *Summary) *Histogram {
 	bins := len(edges) - 1
 	h := &Histogram{Edges: edges, Goods: make([]int, bins), Bads: make([]int, bins)}
 	lo, width := edges[0], (edges[bins]-edges[0])/float64(bins)
-	for k, x := range score {
+	for k, x := range s.values {
 		b := min(max(int((x-lo)/width), 0), bins-1)
-		if bad[k] == 1 {
-			h.Bads[b]++
-		} else {
-			h.Goods[b]++
-		}
+		h.Bads[b] += s.valueBads[k]
+		h.Goods[b] += s.valueRows[k] - s.valueBads[k]
 	}
 	return h
 }
 
 // sampleFigures computes the figures of one sample that need no reference.
-func sampleFigures(in ValidationInput, s *Sample, r *SampleReport, th Thresholds, hist []float64) error {
+func sampleFigures(in ValidationInput, s *Summary, r *SampleReport, th Thresholds, hist []float64) error {
 	if hist != nil {
-		r.Histogram = histogram(hist, s.Score, s.Bad)
+		r.Histogram = histogram(hist, s)
 	}
-	if err := discrimination(in, s, r); err != nil {
-		return err
-	}
-	if s.PD != nil && len(s.PD) > 0 {
-		var sum float64
-		bads := 0
-		for i, p := range s.PD {
-			sum += p
-			bads += int(s.Bad[i])
+	var cal *metrics.CalibrationFigures
+	if s.pds != nil && s.Rows() > 0 {
+		c, err := s.calibration(in.Groups)
+		if err != nil {
+			return fmt.Errorf("calibration: %w", err)
 		}
-		n := len(s.PD)
-		ct := &CentralTendency{ObservedDR: float64(bads) / float64(n), MeanPD: sum / float64(n)}
+		cal = &c
+		n := c.Rows
+		ct := &CentralTendency{ObservedDR: float64(c.Bads) / float64(n), MeanPD: c.SumPD / float64(n)}
 		if ct.MeanPD > 0 {
 			ct.Ratio = ct.ObservedDR / ct.MeanPD
 		}
-		if p, err := metrics.JeffreysTest(n, bads, ct.MeanPD); err == nil {
+		if p, err := metrics.JeffreysTest(n, c.Bads, ct.MeanPD); err == nil {
 			ct.JeffreysP = p
 		}
 		ct.Light = th.DefaultRateRatio.Rate(ct.Ratio)
 		r.CentralTendency = ct
 	}
-	if s.PD != nil {
-		hl, err := metrics.HosmerLemeshow(s.PD, s.Bad, in.Groups)
-		if err != nil {
-			// Too few distinct PDs for the groups is a property of the data.
-			r.Notes = append(r.Notes, fmt.Sprintf("hosmer-lemeshow: %v", err))
+	if err := discrimination(in, s, cal, r); err != nil {
+		return err
+	}
+	if cal != nil {
+		if cal.HosmerLemeshow != nil {
+			r.HosmerLemeshow = cal.HosmerLemeshow
 		} else {
-			r.HosmerLemeshow = &hl
+			// Too few distinct PDs for the groups is a property of the data.
+			r.Notes = append(r.Notes, fmt.Sprintf("hosmer-lemeshow: %v", cal.HosmerLemeshowErr))
 		}
 	}
-	if s.Grade == nil {
+	if s.gradeRows == nil {
 		return nil
 	}
-	if s.PD != nil {
-		cal, err := metrics.CalibrationByGrade(s.Grade, s.PD, s.Bad)
-		if err != nil {
-			return fmt.Errorf("calibration: %w", err)
-		}
-		r.Calibration = make([]GradeRow, len(cal))
-		for g, c := range cal {
+	if cal != nil {
+		r.Calibration = make([]GradeRow, len(cal.Grades))
+		for g, c := range cal.Grades {
 			r.Calibration[g] = GradeRow{GradeCalibration: c, Light: th.JeffreysP.Rate(c.JeffreysP)}
 		}
 	}
-	counts := gradeCounts(in.Scorecard, s.Grade)
+	counts := s.gradeCounts()
 	hhi, norm, err := metrics.HHI(counts)
 	if err != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("hhi: %v", err))
@@ -587,10 +632,15 @@ func sampleFigures(in ValidationInput, s *Sample, r *SampleReport, th Thresholds
 }
 
 // discrimination computes the figures that need bads and goods: the sample
-// metrics, gains, ROC and KS curves. A sample without enough of both gets a
-// note instead.
-func discrimination(in ValidationInput, s *Sample, r *SampleReport) error {
-	m, err := metrics.Evaluate(s.Score, s.PD, s.Bad, in.Higher)
+// metrics (with Brier and log-loss from cal, when the sample has PDs),
+// gains, ROC and KS curves. A sample without enough of both gets a note
+// instead.
+func discrimination(in ValidationInput, s *Summary, cal *metrics.CalibrationFigures, r *SampleReport) error {
+	rank, err := s.scores.Ranking(in.Higher)
+	var m metrics.SampleMetrics
+	if err == nil {
+		m, err = rank.Discrimination()
+	}
 	if errors.Is(err, metrics.ErrClasses) {
 		r.Notes = append(r.Notes, fmt.Sprintf("no discrimination figures: %v", err))
 		return nil
@@ -598,69 +648,40 @@ func discrimination(in ValidationInput, s *Sample, r *SampleReport) error {
 	if err != nil {
 		return err
 	}
+	if cal != nil {
+		m.Brier, m.LogLoss = &cal.Brier, &cal.LogLoss
+	}
 	r.Metrics = &m
-	// Evaluate has checked the input and the classes, so these cannot fail
-	// on the data; an error here is a defect worth failing on.
-	if r.Gains, err = metrics.Gains(s.Score, s.Bad, in.Higher, in.Groups); err != nil {
+	// The ranking has both classes, so these cannot fail on the data; an
+	// error here is a defect worth failing on.
+	if r.Gains, err = rank.Gains(in.Groups); err != nil {
 		return fmt.Errorf("gains: %w", err)
 	}
-	if r.ROC, err = metrics.ROCCurve(s.Score, s.Bad, in.Higher, in.CurvePoints); err != nil {
+	if r.ROC, err = rank.ROCCurve(in.CurvePoints); err != nil {
 		return fmt.Errorf("roc: %w", err)
 	}
-	if r.KSCurve, err = metrics.KSCurve(s.Score, s.Bad, in.Higher, in.CurvePoints); err != nil {
+	if r.KSCurve, err = rank.KSCurve(in.CurvePoints); err != nil {
 		return fmt.Errorf("ks curve: %w", err)
 	}
 	return nil
 }
 
-// gradeCounts counts rows per grade: every grade of the master scale (when
-// sc is known) in scale order, then grades off the scale in name order.
-func gradeCounts(sc *scorecard.Scorecard, grade []string) []float64 {
-	index := map[string]int{}
-	var counts []float64
-	if sc != nil {
-		for _, g := range sc.Grades {
-			index[g.Name] = len(counts)
-			counts = append(counts, 0)
-		}
-	}
-	off := map[string]float64{}
-	last, lastK := "", -1
-	for _, g := range grade {
-		if lastK >= 0 && g == last {
-			counts[lastK]++
-			continue
-		}
-		if k, ok := index[g]; ok {
-			counts[k]++
-			last, lastK = g, k
-			continue
-		}
-		off[g]++
-		lastK = -1
-	}
-	for _, g := range slices.Sorted(maps.Keys(off)) {
-		counts = append(counts, off[g])
-	}
-	return counts
-}
-
 // stability computes PSI, CSI and the AUC change of one sample against the
 // reference; failures become notes (a reference is optional).
-func stability(in ValidationInput, s *Sample, r *SampleReport, ref *referenceData, th Thresholds) {
+func stability(in ValidationInput, s *Sample, sum *Summary, r *SampleReport, ref *referenceData, th Thresholds) {
 	if ref.sample == s {
 		return
 	}
 	if ref.score != nil {
-		if psi, err := ref.score.PSI(s.Score); err != nil {
+		if psi, err := ref.score.psiOfCounts(sum.values, sum.valueRows); err != nil {
 			r.Notes = append(r.Notes, fmt.Sprintf("psi: %v", err))
 		} else {
 			r.PSI = &psi
 		}
 	}
-	if ref.attr != nil && s.Attr != nil {
+	if ref.attr != nil && sum.attr != nil {
 		for c, ch := range in.Scorecard.Characteristics {
-			actual := attributeCounts(s.Attr[c], len(ch.Attributes))
+			actual := sum.attr[c]
 			csi, err := metrics.PSIFromCounts(ref.attr[c], actual)
 			if err != nil {
 				r.Notes = append(r.Notes, fmt.Sprintf("csi %s: %v", ch.Name, err))

@@ -481,24 +481,28 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 // validation (report.SummaryBuilder), in report order: its scores counted by value, its
 // PDs, grades and labels sorted by PD — on spill beyond a million rows when it is not nil —
 // and, for every sample but train (whose attribute counts are the scorecard's own), its
-// rows per attribute (for CSI). Chunks of rows are scored in parallel and summarised in
-// any order: a summary does not depend on the order of its rows, so the samples do not
-// depend on the number of cores.
+// rows per attribute (for CSI). Chunks of rows are scored in parallel, each goroutine
+// summarising its chunks, and the summaries merged: a summary does not depend on the order
+// of its rows, so the samples do not depend on the number of cores.
 func validationSamples(ctx context.Context, t *train.Table, res *train.Result, spill *frame.Spill) ([]report.Sample, error) {
 	n := t.Used()
 	const size = 1 << 16
 	sc := res.Scorecard
-	var builders [len(train.SampleNames)]*report.SummaryBuilder
-	for si := range builders {
-		builders[si] = report.NewSummaryBuilder(sc, si != 0, spill)
+	type worker struct {
+		builders [len(train.SampleNames)]*report.SummaryBuilder
+		batches  [len(train.SampleNames)]report.Sample
+		rows     [len(train.SampleNames)]int
 	}
-	var rows [len(train.SampleNames)]int
-	var mu sync.Mutex
-	batches := make([][len(train.SampleNames)]report.Sample, train.Workers(max(n, 1), size))
+	workers := make([]worker, train.Workers(max(n, 1), size))
+	for w := range workers {
+		for si := range train.SampleNames {
+			workers[w].builders[si] = report.NewSummaryBuilder(sc, si != 0, spill)
+		}
+	}
 	err := train.ForChunks(ctx, n, size, func(w, _, lo, hi int) error {
-		b := &batches[w]
-		for si := range b {
-			smp := &b[si]
+		wk := &workers[w]
+		for si := range wk.batches {
+			smp := &wk.batches[si]
 			smp.Score, smp.PD, smp.Grade, smp.Bad = smp.Score[:0], smp.PD[:0], smp.Grade[:0], smp.Bad[:0]
 			if si != 0 && smp.Attr == nil {
 				smp.Attr = make([][]uint16, len(sc.Characteristics))
@@ -508,7 +512,7 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 			}
 		}
 		for i, r := range res.Scored(lo, hi) {
-			smp := &b[t.Sample[i]]
+			smp := &wk.batches[t.Sample[i]]
 			smp.Score = append(smp.Score, float64(r.Score))
 			smp.PD = append(smp.PD, r.PD)
 			smp.Grade = append(smp.Grade, r.Grade)
@@ -517,14 +521,12 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 				smp.Attr[j] = append(smp.Attr[j], uint16(r.Attr[j]))
 			}
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		for si := range b {
-			if len(b[si].Score) == 0 {
+		for si, smp := range wk.batches {
+			if len(smp.Score) == 0 {
 				continue
 			}
-			rows[si] += len(b[si].Score)
-			if err := builders[si].Add(b[si]); err != nil {
+			wk.rows[si] += len(smp.Score)
+			if err := wk.builders[si].Add(smp); err != nil {
 				return fmt.Errorf("sample %s: %w", train.SampleNames[si], err)
 			}
 		}
@@ -535,10 +537,17 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 	}
 	var samples []report.Sample
 	for si, name := range train.SampleNames {
-		if rows[si] == 0 {
+		b, rows := workers[0].builders[si], workers[0].rows[si]
+		for _, wk := range workers[1:] {
+			rows += wk.rows[si]
+			if err := b.Merge(wk.builders[si]); err != nil {
+				return nil, fmt.Errorf("sample %s: %w", name, err)
+			}
+		}
+		if rows == 0 {
 			continue
 		}
-		sum, err := builders[si].Summary()
+		sum, err := b.Summary()
 		if err != nil {
 			return nil, fmt.Errorf("sample %s: %w", name, err)
 		}

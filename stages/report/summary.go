@@ -204,6 +204,60 @@ func (b *SummaryBuilder) add(r Sample) error {
 	return s.scores.Err()
 }
 
+// Merge adds what o summarised to b, as if o's batches had been added to b: builders of
+// one sample, made alike, may summarise parts of it on several goroutines and be merged
+// in any order. o must not be used after.
+func (b *SummaryBuilder) Merge(o *SummaryBuilder) error {
+	switch {
+	case b.err != nil:
+		return b.err
+	case o.err != nil:
+		b.err = o.err
+		return b.err
+	case !o.started:
+		return nil
+	case !b.started:
+		b.started, b.withPD, b.withGrade = true, o.withPD, o.withGrade
+	case b.withPD != o.withPD || b.withGrade != o.withGrade:
+		b.err = errors.New("summary: merging a sample with PDs or grades into one without")
+		return b.err
+	}
+	if len(b.attrs) != len(o.attrs) {
+		b.err = errors.New("summary: merging builders of different scorecards")
+		return b.err
+	}
+	s, os := b.s, o.s
+	s.scores.Merge(&os.scores)
+	for c, counts := range os.attr {
+		for a, n := range counts {
+			s.attr[c][a] += n
+		}
+	}
+	// o's grades by name: the ones off the scale may have come in another order.
+	remap := make([]int, len(os.grades))
+	for k, g := range os.grades {
+		j, ok := b.index[g]
+		if !ok {
+			j = len(s.grades)
+			b.index[g] = j
+			s.grades = append(s.grades, g)
+			if s.gradeRows != nil {
+				s.gradeRows = append(s.gradeRows, 0)
+			}
+		}
+		remap[k] = j
+	}
+	if os.gradeRows != nil {
+		if s.gradeRows == nil {
+			s.gradeRows = make([]int, len(s.grades))
+		}
+		for k, n := range os.gradeRows {
+			s.gradeRows[remap[k]] += n
+		}
+	}
+	return b.s.pds.merge(os.pds, remap)
+}
+
 // Summary finishes the summary. The builder must not be used after.
 func (b *SummaryBuilder) Summary() (*Summary, error) {
 	if b.err != nil {
@@ -236,6 +290,46 @@ const pdEntryBytes = 10
 
 func comparePD(a, b pdEntry) int {
 	return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.meta, b.meta))
+}
+
+// sortPD sorts entries by key, then meta: an LSD radix sort by bytes (meta's two, then
+// key's eight), skipping the bytes on which all entries agree.
+func sortPD(es []pdEntry) {
+	if len(es) < 256 {
+		slices.SortFunc(es, comparePD)
+		return
+	}
+	tmp := make([]pdEntry, len(es))
+	src, dst := es, tmp
+	digit := func(e pdEntry, d int) byte {
+		if d < 2 {
+			return byte(e.meta >> (8 * d))
+		}
+		return byte(e.key >> (8 * (d - 2)))
+	}
+	for d := range 10 {
+		var count [256]int
+		for _, e := range src {
+			count[digit(e, d)]++
+		}
+		if count[digit(src[0], d)] == len(src) {
+			continue
+		}
+		pos := 0
+		for b, c := range count {
+			count[b] = pos
+			pos += c
+		}
+		for _, e := range src {
+			b := digit(e, d)
+			dst[count[b]] = e
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &es[0] {
+		copy(es, src)
+	}
 }
 
 // pdSorter sorts the PDs of a sample's rows: up to pdRunRows in memory, beyond that in
@@ -271,7 +365,7 @@ func (p *pdSorter) flush() {
 	if len(p.buf) == 0 {
 		return
 	}
-	slices.SortFunc(p.buf, comparePD)
+	sortPD(p.buf)
 	if p.spill == nil {
 		p.mem = append(p.mem, p.buf)
 		p.buf = nil
@@ -286,13 +380,49 @@ func (p *pdSorter) flush() {
 	p.buf = p.buf[:0]
 }
 
+// merge takes o's rows, their grades renumbered by remap, as runs of p's.
+func (p *pdSorter) merge(o *pdSorter, remap []int) error {
+	identity := true
+	for k, g := range remap {
+		identity = identity && k == g
+	}
+	if !identity {
+		if len(o.runs) > 0 {
+			return errors.New("summary: merging PDs on a spill whose grades are numbered otherwise")
+		}
+		renumber := func(es []pdEntry) {
+			for i, e := range es {
+				if g := int(e.meta>>1) - 1; g >= 0 {
+					es[i].meta = uint16(remap[g]+1)<<1 | e.meta&1
+				}
+			}
+		}
+		renumber(o.buf)
+		for _, r := range o.mem {
+			renumber(r)
+			sortPD(r)
+		}
+	}
+	p.rows += o.rows
+	p.runs = append(p.runs, o.runs...)
+	p.mem = append(p.mem, o.mem...)
+	for _, e := range o.buf {
+		p.buf = append(p.buf, e)
+		if len(p.buf) == p.runRows {
+			p.flush()
+		}
+	}
+	o.buf, o.mem, o.runs = nil, nil, nil
+	return nil
+}
+
 // finish sorts what is buffered: a sample that fits one run stays in memory.
 func (p *pdSorter) finish() error {
 	if len(p.runs) > 0 || len(p.mem) > 0 {
 		p.flush()
 		p.buf = nil
 	} else {
-		slices.SortFunc(p.buf, comparePD)
+		sortPD(p.buf)
 		p.mem, p.buf = [][]pdEntry{p.buf}, nil
 	}
 	if p.spill != nil {

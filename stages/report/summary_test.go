@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"lendscore/models/metrics"
@@ -27,10 +28,17 @@ func TestSummariesValidateLikeRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	summarised := make([]Sample, len(samples))
 	for k, s := range samples {
-		b := NewSummaryBuilder(sc, true, spill)
-		b.s.pds.runRows = 1500 // many runs to merge
+		// Three builders take the batches in turn, as the goroutines of a run do, and are
+		// merged out of order.
+		var parts []*SummaryBuilder
+		for range 3 {
+			b := NewSummaryBuilder(sc, true, spill)
+			b.s.pds.runRows = 1500 // many runs to merge
+			parts = append(parts, b)
+		}
 		order := rng.Perm(len(s.Score))
-		for lo := 0; lo < len(order); {
+		for k, lo := 0, 0; lo < len(order); k++ {
+			b := parts[k%3]
 			hi := min(len(order), lo+1+rng.IntN(4000))
 			batch := Sample{Attr: make([][]uint16, len(sc.Characteristics))}
 			for _, i := range order[lo:hi] {
@@ -46,6 +54,12 @@ func TestSummariesValidateLikeRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			lo = hi
+		}
+		b := parts[2]
+		for _, o := range []*SummaryBuilder{parts[0], parts[1]} {
+			if err := b.Merge(o); err != nil {
+				t.Fatal(err)
+			}
 		}
 		sum, err := b.Summary()
 		if err != nil {
@@ -115,3 +129,67 @@ func TestSummaryBuilderRefuses(t *testing.T) {
 	}
 }
 func nan() float64 { return math.NaN() }
+
+func TestSortPD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 100, 5000} {
+		es := make([]pdEntry, n)
+		for i := range es {
+			es[i] = pdEntry{key: math.Float64bits(float64(rng.IntN(300)) / 1000), meta: uint16(rng.IntN(9))}
+		}
+		want := slices.Clone(es)
+		slices.SortFunc(want, comparePD)
+		sortPD(es)
+		if !slices.Equal(es, want) {
+			t.Errorf("%d entries: not sorted by key, then meta", n)
+		}
+	}
+}
+
+// TestSummaryMergeRenumbersGrades merges builders that met grades off the scale in another
+// order, and requires the figures of the rows.
+func TestSummaryMergeRenumbersGrades(t *testing.T) {
+	rows := Sample{Name: "all"}
+	for i := range 600 {
+		rows.Score = append(rows.Score, float64(500+i%40))
+		rows.PD = append(rows.PD, float64(1+i%40)/100)
+		rows.Grade = append(rows.Grade, []string{"A", "X", "Y"}[i%3])
+		rows.Bad = append(rows.Bad, int8(i%5/4))
+	}
+	sc := testScorecard()
+	in := ValidationInput{Samples: []Sample{rows}, Higher: metrics.HigherGood, Scorecard: sc}
+	want, err := Validate(in, Thresholds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewSummaryBuilder(sc, false, nil), NewSummaryBuilder(sc, false, nil)
+	half := func(lo, hi int) Sample {
+		return Sample{Score: rows.Score[lo:hi], PD: rows.PD[lo:hi], Grade: rows.Grade[lo:hi], Bad: rows.Bad[lo:hi]}
+	}
+	if err := b.Add(half(2, 600)); err != nil { // meets Y before X
+		t.Fatal(err)
+	}
+	if err := a.Add(half(0, 2)); err != nil { // meets X only
+		t.Fatal(err)
+	}
+	if err := a.Merge(b); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := a.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Samples = []Sample{{Name: "all", Summary: sum}}
+	got, err := Validate(in, Thresholds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("merged:\n%s\nrows:\n%s", firstDifference(string(g), string(w)), firstDifference(string(w), string(g)))
+	}
+	if len(want.Samples[0].Calibration) != 3 {
+		t.Fatalf("calibration of %d grades, want 3", len(want.Samples[0].Calibration))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
 	"lendscore/schemas"
+	"lendscore/stages/clean"
 	"lendscore/stages/features"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
@@ -198,21 +199,13 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		}
 	}
 
-	res, err := loadExtracts(ctx, spec, run, env)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Release()
 	asOf := spec.AsOfDate()
-	var out *features.Output
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		out, err = features.Build(ctx, featureInputs(res), features.Options{AsOf: asOf, PerformanceWindow: spec.Features.PerformanceWindowMonths, Logger: env.Log})
-		return err
-	})
+	ex, err := readNightly(ctx, spec, run, env)
 	if err != nil {
 		return nil, err
 	}
-	defer out.Record.Release()
+	defer ex.release()
+	out, res := ex.out, ex.res
 	tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
 
 	var (
@@ -288,15 +281,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	var port *portfolio.Report
 	var summary warn.Summary
 	err = run.Stage(ctx, "warnings", func(ctx context.Context) error {
-		index := make(map[string]int, len(cur.IDs)) // raw ids: the interactions carry them
-		for i, id := range cur.IDs {
-			index[id] = i
-		}
-		days, drop, err := warn.InteractionSignals(res.Tables[schemas.Interactions].Clean, asOf, index)
-		if err != nil {
-			return err
-		}
-		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: days, SatisfactionDrop: drop}
+		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: ex.daysSinceComplaint, SatisfactionDrop: ex.satisfactionDrop}
 		th := warn.Thresholds{ScoreDrop: spec.Warnings.ScoreDrop, UtilisationAbove: spec.Warnings.UtilisationAbove,
 			ComplaintDays: spec.Warnings.ComplaintDays, SatisfactionDrop: spec.Warnings.SatisfactionDrop}
 		cur.IDs = pseudo.ids(cur.IDs)
@@ -321,7 +306,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		}
 		in := featureInputs(res)
 		port, err = portfolio.Build(ctx, portfolio.Input{
-			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments,
+			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments, Book: ex.book,
 			Customers: portfolio.Customers{Score: scores.Score, PD: scores.PD, Grade: scores.Grade, Tier: scores.Tier,
 				Segment: segmentsOrNil(cur.Segment), SegmentNames: segNames, Warnings: cur.Warnings, Grades: grades},
 			Development: dev, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID,
@@ -376,6 +361,150 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		m.Rows["scored"] = pipeline.RowCounts{Input: int64(cur.Len()), Used: int64(cur.Len())}
 	})
 	return run.Publish(ctx)
+}
+
+// nightlyExtracts is what the nightly job takes from the extracts: the feature table at
+// as_of, the cleaning accounts, and what the warnings and the portfolio report need of the
+// repayments and interactions.
+type nightlyExtracts struct {
+	out *features.Output
+	res *clean.Result
+	// daysSinceComplaint and satisfactionDrop are the interaction signals (package warn) by
+	// row of out.
+	daysSinceComplaint, satisfactionDrop []float64
+	// book is the loan book with the repayments folded in; nil on the whole-table path,
+	// where res keeps the clean loans and repayments for the portfolio report.
+	book *portfolio.Book
+}
+
+func (e *nightlyExtracts) release() {
+	e.out.Record.Release()
+	e.res.Release()
+	if e.book != nil {
+		e.book.Release()
+	}
+}
+
+// readNightly reads, cleans and folds the extracts of a nightly job in one pass, as
+// streamFeatures does for the features job: the customers and loans whole, the repayments
+// and interactions batch by batch, each batch folded into the features, the interaction
+// signals (warn.Interactions) and the loan book of the portfolio report (portfolio.Book)
+// and then dropped. Memory follows the customers and loans, not the history. Once the
+// features are built the clean rows go (dropCleanRows): the rest of the run reads the
+// feature table.
+//
+// With Env.WholeExtracts (and only then), the four extracts are held whole, as the
+// reference the streamed path is tested against: the signals come from
+// warn.InteractionSignals over the whole interactions, and res keeps the clean rows for
+// portfolio.Build. The outputs are the same either way.
+func readNightly(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*nightlyExtracts, error) {
+	asOf := spec.AsOfDate()
+	opts := features.Options{AsOf: asOf, PerformanceWindow: spec.Features.PerformanceWindowMonths, Logger: env.Log}
+	dates := []time.Time{asOf}
+	if env.WholeExtracts {
+		out, res, err := wholeFeatures(ctx, spec, run, env, opts, dates, nil)
+		if err != nil {
+			return nil, err
+		}
+		ex := &nightlyExtracts{out: out, res: res}
+		ids, err := featureIDs(out)
+		if err == nil {
+			index := make(map[string]int, len(ids)) // raw ids: the interactions carry them
+			for i, id := range ids {
+				index[id] = i
+			}
+			ex.daysSinceComplaint, ex.satisfactionDrop, err = warn.InteractionSignals(res.Tables[schemas.Interactions].Clean, asOf, index)
+		}
+		if err != nil {
+			ex.release()
+			return nil, err
+		}
+		return ex, nil
+	}
+
+	var (
+		index map[string]int // clean customer id to its row among the clean customers
+		ints  *warn.Interactions
+		book  *portfolio.Book
+	)
+	side := func(parents *clean.Result) (map[string]func(context.Context, arrow.Record) error, error) {
+		if book != nil { // a pass that fell back: start afresh
+			book.Release()
+			book = nil
+		}
+		index = map[string]int{}
+		for _, rec := range parents.Tables[schemas.Customers].Clean {
+			ids, err := stringColumn(rec, features.CustomerIDColumn)
+			if err != nil {
+				return nil, fmt.Errorf("customers: %w", err)
+			}
+			for i := range ids.Len() {
+				index[ids.Value(i)] = len(index)
+			}
+		}
+		ints = warn.NewInteractions(asOf, index)
+		var err error
+		if book, err = portfolio.NewBook(parents.Tables[schemas.Loans].Clean, asOf); err != nil {
+			return nil, err
+		}
+		return map[string]func(context.Context, arrow.Record) error{
+			schemas.Repayments:   func(ctx context.Context, rec arrow.Record) error { return book.AddRepayments(ctx, rec) },
+			schemas.Interactions: func(_ context.Context, rec arrow.Record) error { return ints.Add(rec) },
+		}, nil
+	}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, dates, nil, side)
+	if err != nil {
+		if book != nil {
+			book.Release()
+		}
+		return nil, err
+	}
+	ex := &nightlyExtracts{out: out, res: res, book: book}
+	// The feature rows are customers onboarded by as_of: the signals go from their rows
+	// among the clean customers to their rows in the table.
+	ids, err := featureIDs(out)
+	if err != nil {
+		ex.release()
+		return nil, err
+	}
+	days, drop := ints.Signals()
+	ex.daysSinceComplaint, ex.satisfactionDrop = make([]float64, len(ids)), make([]float64, len(ids))
+	for i, id := range ids {
+		c, ok := index[id]
+		if !ok {
+			ex.release()
+			return nil, fmt.Errorf("features: customer %q is not among the clean customers", id)
+		}
+		ex.daysSinceComplaint[i], ex.satisfactionDrop[i] = days[c], drop[c]
+	}
+	dropCleanRows(res)
+	return ex, nil
+}
+
+// featureIDs returns the customer ids of a feature table, by row.
+func featureIDs(out *features.Output) ([]string, error) {
+	col, err := stringColumn(out.Record, features.CustomerIDColumn)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	ids := make([]string, col.Len())
+	for i := range ids {
+		ids[i] = col.Value(i)
+	}
+	return ids, nil
+}
+
+// stringColumn returns the string column name of rec.
+func stringColumn(rec arrow.Record, name string) (*array.String, error) {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("no column %s", name)
+	}
+	col, ok := rec.Column(idx[0]).(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("column %s is %s, not a string", name, rec.Column(idx[0]).DataType())
+	}
+	return col, nil
 }
 
 // segmentsOrNil returns nil when segmentation is off (every segment −1).

@@ -304,11 +304,16 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		for i, g := range sc.Grades {
 			grades[i] = g.Name
 		}
+		// The segments' names by id: ids run from 1 (0 is not in use).
+		segmentNames := make([]string, len(segModel.Segments)+1)
+		for k := range segModel.Segments {
+			segmentNames[k+1] = segModel.Name(int32(k + 1))
+		}
 		in := featureInputs(res)
 		port, err = portfolio.Build(ctx, portfolio.Input{
 			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments, Book: ex.book,
 			Customers: portfolio.Customers{Score: scores.Score, PD: scores.PD, Grade: scores.Grade, Tier: scores.Tier,
-				Segment: segmentsOrNil(cur.Segment), SegmentNames: segNames, Warnings: cur.Warnings, Grades: grades},
+				Segment: segmentsOrNil(cur.Segment), SegmentNames: segmentNames, Warnings: cur.Warnings, Grades: grades},
 			Development: dev, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID,
 		}, portfolio.Options{HighRiskTarget: spec.Warnings.HighRiskTarget, Logger: env.Log})
 		return err

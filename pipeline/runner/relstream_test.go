@@ -258,8 +258,18 @@ func checkNightlyCovers(t *testing.T, dirs ...string) {
 			Loans struct {
 				NPLLoans int64 `json:"npl_loans"`
 			} `json:"loan_classification"`
+			Segments struct {
+				Segments []struct {
+					ID        int32  `json:"id"`
+					Name      string `json:"name"`
+					Customers int64  `json:"customers"`
+				} `json:"segments"`
+			} `json:"segment_grade"`
 		}
-		for name, v := range map[string]any{"nightly.json": &nightly, "report/portfolio_report.json": &port} {
+		var segs struct {
+			K int `json:"k"`
+		}
+		for name, v := range map[string]any{"nightly.json": &nightly, "report/portfolio_report.json": &port, "report/segments.json": &segs} {
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -273,6 +283,16 @@ func checkNightlyCovers(t *testing.T, dirs ...string) {
 		}
 		if port.Loans.NPLLoans == 0 {
 			t.Errorf("%s: portfolio report: no non-performing loans", dir)
+		}
+		// One row per segment, numbered from 1 as in the scored table, each named.
+		rows := port.Segments.Segments
+		if segs.K < 2 || len(rows) != segs.K {
+			t.Errorf("%s: portfolio report: %d segment rows for k = %d", dir, len(rows), segs.K)
+		}
+		for k, r := range rows {
+			if r.ID != int32(k+1) || r.Name == "" || r.Customers == 0 {
+				t.Errorf("%s: portfolio report: segment row %d: %+v", dir, k, r)
+			}
 		}
 	}
 	for _, code := range []string{"score_drop", "new_dpd30", "recent_complaint", "satisfaction_falling"} {

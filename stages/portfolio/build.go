@@ -47,8 +47,9 @@ type Customers struct {
 	// Segment is the segment id of each customer (negative: none); nil when segmentation
 	// is off.
 	Segment []int32
-	// SegmentNames[k] names segment k. Nil names the segments "segment k", up to the
-	// largest id found.
+	// SegmentNames[k] names segment k (an empty name: an id not in use, left out of the
+	// report when no customer has it, as 0 when the ids start at 1). Nil names the
+	// segments "segment k", up to the largest id found.
 	SegmentNames []string
 	// Warnings lists the warning codes of each customer; nil when none were raised.
 	Warnings [][]string
@@ -312,8 +313,8 @@ func segmentGrade(c *Customers, grades []string, gradeOf []int32, total float64)
 			sr.Customers += v
 			sg.Totals[j] += v
 		}
-		if row == k && sr.Customers == 0 {
-			continue
+		if sr.Customers == 0 && (row == k || c.SegmentNames != nil && sr.Name == "") {
+			continue // nobody unassigned, or an id not in use
 		}
 		sr.Share = share(float64(sr.Customers), total)
 		sg.Segments = append(sg.Segments, sr)

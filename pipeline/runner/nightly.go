@@ -437,8 +437,13 @@ func readNightly(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *E
 			book.Release()
 			book = nil
 		}
-		index = map[string]int{}
-		for _, rec := range parents.Tables[schemas.Customers].Clean {
+		customers := parents.Tables[schemas.Customers].Clean
+		n := 0
+		for _, rec := range customers {
+			n += int(rec.NumRows())
+		}
+		index = make(map[string]int, n)
+		for _, rec := range customers {
 			ids, err := stringColumn(rec, features.CustomerIDColumn)
 			if err != nil {
 				return nil, fmt.Errorf("customers: %w", err)

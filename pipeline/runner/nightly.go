@@ -206,7 +206,6 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	}
 	defer ex.release()
 	out, res := ex.out, ex.res
-	tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
 
 	var (
 		fr       *frame.Frame
@@ -215,9 +214,11 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		segNames []string
 	)
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
+		tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
 		if fr, err = frame.FromTable(tbl, nil); err != nil {
 			return err
 		}
+		ex.dropFeatureTable()
 		if scores, err = score.Frame(ctx, sc, fr, nil); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
@@ -383,10 +384,21 @@ type nightlyExtracts struct {
 }
 
 func (e *nightlyExtracts) release() {
-	e.out.Record.Release()
+	e.dropFeatureTable()
 	e.res.Release()
 	if e.book != nil {
 		e.book.Release()
+	}
+}
+
+// dropFeatureTable releases the feature table once the frame holds it, saving the nightly
+// a third of its peak memory: the frame copied the numbers (the bulk of the table) and
+// refers to the strings, whose buffers, from the Go allocator (arrow's default, unless
+// built with the mallocator tag), live on while referred to. out.Counts stays.
+func (e *nightlyExtracts) dropFeatureTable() {
+	if e.out.Record != nil {
+		e.out.Record.Release()
+		e.out.Record = nil
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"lendscore/pipeline/storage"
 	"lendscore/schemas"
 	"lendscore/stages/ingest"
+	"lendscore/stages/portfolio"
 )
 
 // runRelational runs a relational job of kind on the extracts under in (repayments from
@@ -254,18 +255,7 @@ func checkNightlyCovers(t *testing.T, dirs ...string) {
 		var nightly struct {
 			Warnings map[string]int `json:"warnings"`
 		}
-		var port struct {
-			Loans struct {
-				NPLLoans int64 `json:"npl_loans"`
-			} `json:"loan_classification"`
-			Segments struct {
-				Segments []struct {
-					ID        int32  `json:"id"`
-					Name      string `json:"name"`
-					Customers int64  `json:"customers"`
-				} `json:"segments"`
-			} `json:"segment_grade"`
-		}
+		var port portfolio.Report
 		var segs struct {
 			K int `json:"k"`
 		}
@@ -285,6 +275,9 @@ func checkNightlyCovers(t *testing.T, dirs ...string) {
 			t.Errorf("%s: portfolio report: no non-performing loans", dir)
 		}
 		// One row per segment, numbered from 1 as in the scored table, each named.
+		if port.Segments == nil {
+			t.Fatalf("%s: portfolio report: no segments", dir)
+		}
 		rows := port.Segments.Segments
 		if segs.K < 2 || len(rows) != segs.K {
 			t.Errorf("%s: portfolio report: %d segment rows for k = %d", dir, len(rows), segs.K)

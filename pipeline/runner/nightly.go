@@ -101,13 +101,14 @@ func readState(ctx context.Context, env *Env, dir storage.Location) (*warn.State
 	return s, nil
 }
 
-// stateRecords builds the state table.
-func stateRecords(s *warn.State) []arrow.Record {
-	var out []arrow.Record
+// stateRecords hands the state table to write, batch by batch (each released after
+// write returns), so that the table is never held whole.
+func stateRecords(s *warn.State, write func(arrow.Record) error) error {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.StateSchema())
+	defer b.Release()
+	f := b.Fields()
 	for start := 0; start < s.Len() || start == 0; start += publish.BatchRows {
 		end := min(start+publish.BatchRows, s.Len())
-		b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.StateSchema())
-		f := b.Fields()
 		for i := start; i < end; i++ {
 			f[0].(*array.StringBuilder).Append(s.IDs[i])
 			f[1].(*array.Int32Builder).Append(s.Score[i])
@@ -125,22 +126,24 @@ func stateRecords(s *warn.State) []arrow.Record {
 				lb.ValueBuilder().(*array.StringBuilder).Append(w)
 			}
 		}
-		out = append(out, b.NewRecord())
-		b.Release()
+		if err := writeReleased(b.NewRecord(), write); err != nil {
+			return err
+		}
 		if s.Len() == 0 {
 			break
 		}
 	}
-	return out
+	return nil
 }
 
-// changeRecords builds the changes table.
-func changeRecords(changes []warn.Change, asOf time.Time, runID string) []arrow.Record {
+// changeRecords hands the changes table to write, batch by batch (each released after
+// write returns).
+func changeRecords(changes []warn.Change, asOf time.Time, runID string, write func(arrow.Record) error) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.ChangesSchema())
 	defer b.Release()
 	f := b.Fields()
 	day := arrow.Date32FromTime(asOf)
-	var out []arrow.Record
+	wrote := false
 	for i, c := range changes {
 		f[0].(*array.StringBuilder).Append(c.CustomerID)
 		f[1].(*array.Date32Builder).Append(day)
@@ -154,13 +157,22 @@ func changeRecords(changes []warn.Change, asOf time.Time, runID string) []arrow.
 		}
 		f[5].(*array.StringBuilder).Append(runID)
 		if (i+1)%publish.BatchRows == 0 {
-			out = append(out, b.NewRecord())
+			if err := writeReleased(b.NewRecord(), write); err != nil {
+				return err
+			}
+			wrote = true
 		}
 	}
-	if b.Field(0).Len() > 0 || len(out) == 0 {
-		out = append(out, b.NewRecord())
+	if b.Field(0).Len() > 0 || !wrote {
+		return writeReleased(b.NewRecord(), write)
 	}
-	return out
+	return nil
+}
+
+// writeReleased hands rec to write and releases it.
+func writeReleased(rec arrow.Record, write func(arrow.Record) error) error {
+	defer rec.Release()
+	return write(rec)
 }
 
 // numericColumn returns a numeric column of the feature frame, or NaNs when absent.
@@ -329,14 +341,14 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID}); err != nil {
 			return err
 		}
-		st := stateRecords(cur)
-		defer releaseAll(st)
-		if err := writeParts(ctx, run, "state", schemas.StateSchema(), st); err != nil {
+		if err := streamParts(ctx, run, "state", schemas.StateSchema(), func(write func(arrow.Record) error) error {
+			return stateRecords(cur, write)
+		}); err != nil {
 			return err
 		}
-		ch := changeRecords(changes, asOf, run.ID)
-		defer releaseAll(ch)
-		if err := writeParts(ctx, run, "changes", schemas.ChangesSchema(), ch); err != nil {
+		if err := streamParts(ctx, run, "changes", schemas.ChangesSchema(), func(write func(arrow.Record) error) error {
+			return changeRecords(changes, asOf, run.ID, write)
+		}); err != nil {
 			return err
 		}
 		if err := run.WriteJSON(ctx, "nightly.json", map[string]any{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -473,7 +474,9 @@ func readNightly(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *E
 				return nil, fmt.Errorf("customers: %w", err)
 			}
 			for i := range ids.Len() {
-				index[ids.Value(i)] = len(index)
+				// A copy: on the fallback the parents are released before the index is
+				// last read.
+				index[strings.Clone(ids.Value(i))] = len(index)
 			}
 		}
 		ints = warn.NewInteractions(asOf, index)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -15,6 +16,7 @@ import (
 	"lendscore/pipeline"
 	"lendscore/pipeline/storage"
 	"lendscore/schemas"
+	"lendscore/stages/clean"
 	"lendscore/stages/features"
 	"lendscore/stages/frame"
 	"lendscore/stages/ingest"
@@ -100,13 +102,14 @@ func readState(ctx context.Context, env *Env, dir storage.Location) (*warn.State
 	return s, nil
 }
 
-// stateRecords builds the state table.
-func stateRecords(s *warn.State) []arrow.Record {
-	var out []arrow.Record
+// stateRecords hands the state table to write, batch by batch (each released after
+// write returns), so that the table is never held whole.
+func stateRecords(s *warn.State, write func(arrow.Record) error) error {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.StateSchema())
+	defer b.Release()
+	f := b.Fields()
 	for start := 0; start < s.Len() || start == 0; start += publish.BatchRows {
 		end := min(start+publish.BatchRows, s.Len())
-		b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.StateSchema())
-		f := b.Fields()
 		for i := start; i < end; i++ {
 			f[0].(*array.StringBuilder).Append(s.IDs[i])
 			f[1].(*array.Int32Builder).Append(s.Score[i])
@@ -124,22 +127,24 @@ func stateRecords(s *warn.State) []arrow.Record {
 				lb.ValueBuilder().(*array.StringBuilder).Append(w)
 			}
 		}
-		out = append(out, b.NewRecord())
-		b.Release()
+		if err := writeReleased(b.NewRecord(), write); err != nil {
+			return err
+		}
 		if s.Len() == 0 {
 			break
 		}
 	}
-	return out
+	return nil
 }
 
-// changeRecords builds the changes table.
-func changeRecords(changes []warn.Change, asOf time.Time, runID string) []arrow.Record {
+// changeRecords hands the changes table to write, batch by batch (each released after
+// write returns).
+func changeRecords(changes []warn.Change, asOf time.Time, runID string, write func(arrow.Record) error) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schemas.ChangesSchema())
 	defer b.Release()
 	f := b.Fields()
 	day := arrow.Date32FromTime(asOf)
-	var out []arrow.Record
+	wrote := false
 	for i, c := range changes {
 		f[0].(*array.StringBuilder).Append(c.CustomerID)
 		f[1].(*array.Date32Builder).Append(day)
@@ -153,13 +158,22 @@ func changeRecords(changes []warn.Change, asOf time.Time, runID string) []arrow.
 		}
 		f[5].(*array.StringBuilder).Append(runID)
 		if (i+1)%publish.BatchRows == 0 {
-			out = append(out, b.NewRecord())
+			if err := writeReleased(b.NewRecord(), write); err != nil {
+				return err
+			}
+			wrote = true
 		}
 	}
-	if b.Field(0).Len() > 0 || len(out) == 0 {
-		out = append(out, b.NewRecord())
+	if b.Field(0).Len() > 0 || !wrote {
+		return writeReleased(b.NewRecord(), write)
 	}
-	return out
+	return nil
+}
+
+// writeReleased hands rec to write and releases it.
+func writeReleased(rec arrow.Record, write func(arrow.Record) error) error {
+	defer rec.Release()
+	return write(rec)
 }
 
 // numericColumn returns a numeric column of the feature frame, or NaNs when absent.
@@ -198,22 +212,13 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		}
 	}
 
-	res, err := loadExtracts(ctx, spec, run, env)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Release()
 	asOf := spec.AsOfDate()
-	var out *features.Output
-	err = run.Stage(ctx, "features", func(ctx context.Context) error {
-		out, err = features.Build(ctx, featureInputs(res), features.Options{AsOf: asOf, PerformanceWindow: spec.Features.PerformanceWindowMonths, Logger: env.Log})
-		return err
-	})
+	ex, err := readNightly(ctx, spec, run, env)
 	if err != nil {
 		return nil, err
 	}
-	defer out.Record.Release()
-	tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
+	defer ex.release()
+	out, res := ex.out, ex.res
 
 	var (
 		fr       *frame.Frame
@@ -222,9 +227,11 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		segNames []string
 	)
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
+		tbl := &ingest.Table{Name: "features", Schema: out.Record.Schema(), Batches: []ingest.Batch{{Record: out.Record, File: "features"}}}
 		if fr, err = frame.FromTable(tbl, nil); err != nil {
 			return err
 		}
+		ex.dropFeatureTable()
 		if scores, err = score.Frame(ctx, sc, fr, nil); err != nil {
 			return fmt.Errorf("features: %w", err)
 		}
@@ -288,15 +295,7 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 	var port *portfolio.Report
 	var summary warn.Summary
 	err = run.Stage(ctx, "warnings", func(ctx context.Context) error {
-		index := make(map[string]int, len(cur.IDs)) // raw ids: the interactions carry them
-		for i, id := range cur.IDs {
-			index[id] = i
-		}
-		days, drop, err := warn.InteractionSignals(res.Tables[schemas.Interactions].Clean, asOf, index)
-		if err != nil {
-			return err
-		}
-		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: days, SatisfactionDrop: drop}
+		sig := warn.Signals{Utilisation: numericColumn(fr, "utilisation"), DaysSinceComplaint: ex.daysSinceComplaint, SatisfactionDrop: ex.satisfactionDrop}
 		th := warn.Thresholds{ScoreDrop: spec.Warnings.ScoreDrop, UtilisationAbove: spec.Warnings.UtilisationAbove,
 			ComplaintDays: spec.Warnings.ComplaintDays, SatisfactionDrop: spec.Warnings.SatisfactionDrop}
 		cur.IDs = pseudo.ids(cur.IDs)
@@ -319,11 +318,16 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		for i, g := range sc.Grades {
 			grades[i] = g.Name
 		}
+		// The segments' names by id: ids run from 1 (0 is not in use).
+		segmentNames := make([]string, len(segModel.Segments)+1)
+		for k := range segModel.Segments {
+			segmentNames[k+1] = segModel.Name(int32(k + 1))
+		}
 		in := featureInputs(res)
 		port, err = portfolio.Build(ctx, portfolio.Input{
-			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments,
+			AsOf: asOf, Loans: in.Loans, Repayments: in.Repayments, Book: ex.book,
 			Customers: portfolio.Customers{Score: scores.Score, PD: scores.PD, Grade: scores.Grade, Tier: scores.Tier,
-				Segment: segmentsOrNil(cur.Segment), SegmentNames: segNames, Warnings: cur.Warnings, Grades: grades},
+				Segment: segmentsOrNil(cur.Segment), SegmentNames: segmentNames, Warnings: cur.Warnings, Grades: grades},
 			Development: dev, Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID,
 		}, portfolio.Options{HighRiskTarget: spec.Warnings.HighRiskTarget, Logger: env.Log})
 		return err
@@ -338,14 +342,14 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 			Model: sc.Model, ModelVersion: sc.Version, RunID: run.ID}); err != nil {
 			return err
 		}
-		st := stateRecords(cur)
-		defer releaseAll(st)
-		if err := writeParts(ctx, run, "state", schemas.StateSchema(), st); err != nil {
+		if err := streamParts(ctx, run, "state", schemas.StateSchema(), func(write func(arrow.Record) error) error {
+			return stateRecords(cur, write)
+		}); err != nil {
 			return err
 		}
-		ch := changeRecords(changes, asOf, run.ID)
-		defer releaseAll(ch)
-		if err := writeParts(ctx, run, "changes", schemas.ChangesSchema(), ch); err != nil {
+		if err := streamParts(ctx, run, "changes", schemas.ChangesSchema(), func(write func(arrow.Record) error) error {
+			return changeRecords(changes, asOf, run.ID, write)
+		}); err != nil {
 			return err
 		}
 		if err := run.WriteJSON(ctx, "nightly.json", map[string]any{
@@ -376,6 +380,168 @@ func runNightly(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Manif
 		m.Rows["scored"] = pipeline.RowCounts{Input: int64(cur.Len()), Used: int64(cur.Len())}
 	})
 	return run.Publish(ctx)
+}
+
+// nightlyExtracts is what the nightly job takes from the extracts: the feature table at
+// as_of, the cleaning accounts, and what the warnings and the portfolio report need of the
+// repayments and interactions.
+type nightlyExtracts struct {
+	out *features.Output
+	res *clean.Result
+	// daysSinceComplaint and satisfactionDrop are the interaction signals (package warn) by
+	// row of out.
+	daysSinceComplaint, satisfactionDrop []float64
+	// book is the loan book with the repayments folded in; nil on the whole-table path,
+	// where res keeps the clean loans and repayments for the portfolio report.
+	book *portfolio.Book
+}
+
+func (e *nightlyExtracts) release() {
+	e.dropFeatureTable()
+	e.res.Release()
+	if e.book != nil {
+		e.book.Release()
+	}
+}
+
+// dropFeatureTable releases the feature table once the frame holds it, saving the nightly
+// a third of its peak memory: the frame copied the numbers (the bulk of the table) and
+// refers to the strings, whose buffers, from the Go allocator (arrow's default, unless
+// built with the mallocator tag), live on while referred to. out.Counts stays.
+func (e *nightlyExtracts) dropFeatureTable() {
+	if e.out.Record != nil {
+		e.out.Record.Release()
+		e.out.Record = nil
+	}
+}
+
+// readNightly reads, cleans and folds the extracts of a nightly job in one pass, as
+// streamFeatures does for the features job: the customers and loans whole, the repayments
+// and interactions batch by batch, each batch folded into the features, the interaction
+// signals (warn.Interactions) and the loan book of the portfolio report (portfolio.Book)
+// and then dropped. Memory follows the customers and loans, not the history. Once the
+// features are built the clean rows go (dropCleanRows): the rest of the run reads the
+// feature table.
+//
+// With Env.WholeExtracts (and only then), the four extracts are held whole, as the
+// reference the streamed path is tested against: the signals come from
+// warn.InteractionSignals over the whole interactions, and res keeps the clean rows for
+// portfolio.Build. The outputs are the same either way.
+func readNightly(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env) (*nightlyExtracts, error) {
+	asOf := spec.AsOfDate()
+	opts := features.Options{AsOf: asOf, PerformanceWindow: spec.Features.PerformanceWindowMonths, Logger: env.Log}
+	dates := []time.Time{asOf}
+	if env.WholeExtracts {
+		out, res, err := wholeFeatures(ctx, spec, run, env, opts, dates, nil)
+		if err != nil {
+			return nil, err
+		}
+		ex := &nightlyExtracts{out: out, res: res}
+		ids, err := featureIDs(out)
+		if err == nil {
+			index := make(map[string]int, len(ids)) // raw ids: the interactions carry them
+			for i, id := range ids {
+				index[id] = i
+			}
+			ex.daysSinceComplaint, ex.satisfactionDrop, err = warn.InteractionSignals(res.Tables[schemas.Interactions].Clean, asOf, index)
+		}
+		if err != nil {
+			ex.release()
+			return nil, err
+		}
+		return ex, nil
+	}
+
+	var (
+		index map[string]int // clean customer id to its row among the clean customers
+		ints  *warn.Interactions
+		book  *portfolio.Book
+	)
+	side := func(parents *clean.Result) (map[string]func(context.Context, arrow.Record) error, error) {
+		if book != nil { // a pass that fell back: start afresh
+			book.Release()
+			book = nil
+		}
+		customers := parents.Tables[schemas.Customers].Clean
+		n := 0
+		for _, rec := range customers {
+			n += int(rec.NumRows())
+		}
+		index = make(map[string]int, n)
+		for _, rec := range customers {
+			ids, err := stringColumn(rec, features.CustomerIDColumn)
+			if err != nil {
+				return nil, fmt.Errorf("customers: %w", err)
+			}
+			for i := range ids.Len() {
+				// A copy: on the fallback the parents are released before the index is
+				// last read.
+				index[strings.Clone(ids.Value(i))] = len(index)
+			}
+		}
+		ints = warn.NewInteractions(asOf, index)
+		var err error
+		if book, err = portfolio.NewBook(parents.Tables[schemas.Loans].Clean, asOf); err != nil {
+			return nil, err
+		}
+		return map[string]func(context.Context, arrow.Record) error{
+			schemas.Repayments:   func(ctx context.Context, rec arrow.Record) error { return book.AddRepayments(ctx, rec) },
+			schemas.Interactions: func(_ context.Context, rec arrow.Record) error { return ints.Add(rec) },
+		}, nil
+	}
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, dates, nil, side)
+	if err != nil {
+		if book != nil {
+			book.Release()
+		}
+		return nil, err
+	}
+	ex := &nightlyExtracts{out: out, res: res, book: book}
+	// The feature rows are customers onboarded by as_of: the signals go from their rows
+	// among the clean customers to their rows in the table.
+	ids, err := featureIDs(out)
+	if err != nil {
+		ex.release()
+		return nil, err
+	}
+	days, drop := ints.Signals()
+	ex.daysSinceComplaint, ex.satisfactionDrop = make([]float64, len(ids)), make([]float64, len(ids))
+	for i, id := range ids {
+		c, ok := index[id]
+		if !ok {
+			ex.release()
+			return nil, fmt.Errorf("features: customer %q is not among the clean customers", id)
+		}
+		ex.daysSinceComplaint[i], ex.satisfactionDrop[i] = days[c], drop[c]
+	}
+	dropCleanRows(res)
+	return ex, nil
+}
+
+// featureIDs returns the customer ids of a feature table, by row.
+func featureIDs(out *features.Output) ([]string, error) {
+	col, err := stringColumn(out.Record, features.CustomerIDColumn)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	ids := make([]string, col.Len())
+	for i := range ids {
+		ids[i] = col.Value(i)
+	}
+	return ids, nil
+}
+
+// stringColumn returns the string column name of rec.
+func stringColumn(rec arrow.Record, name string) (*array.String, error) {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("no column %s", name)
+	}
+	col, ok := rec.Column(idx[0]).(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("column %s is %s, not a string", name, rec.Column(idx[0]).DataType())
+	}
+	return col, nil
 }
 
 // segmentsOrNil returns nil when segmentation is off (every segment −1).

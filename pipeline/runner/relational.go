@@ -158,7 +158,7 @@ func runFeatures(ctx context.Context, spec *jobs.Spec, env *Env) (*pipeline.Mani
 		return nil, err
 	}
 	opts := features.Options{AsOf: spec.AsOfDate(), PerformanceWindow: spec.Features.PerformanceWindowMonths, Label: spec.Features.Label, Logger: env.Log}
-	out, res, err := streamFeatures(ctx, spec, run, env, opts, []time.Time{opts.AsOf}, nil)
+	out, res, err := streamFeatures(ctx, spec, run, env, opts, []time.Time{opts.AsOf}, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func relationalTable(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, en
 			return fmt.Errorf("no labelled customers at %v: the performance window (%d months) must end within the data", dates, spec.Features.PerformanceWindowMonths)
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, nil, err
 	}

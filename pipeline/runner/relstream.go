@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -41,7 +42,11 @@ const featuresGCPercent = 25
 // (features.ErrUnordered), the feature sums cannot be streamed to the same bytes: the two
 // tables are then read again, their clean rows kept, and the features built from whole
 // tables, as before streaming. The outputs are the same either way.
-func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, opts features.Options, dates []time.Time, check func(*features.Output) error) (*features.Output, *clean.Result, error) {
+//
+// side, when set, is what the job folds from the repayments and interactions beside the
+// features, in the same pass (see sideFold). It is not called on the whole-table path
+// (Env.WholeExtracts), where the job reads the whole tables in res instead.
+func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, opts features.Options, dates []time.Time, check func(*features.Output) error, side sideFold) (*features.Output, *clean.Result, error) {
 	if env.WholeExtracts {
 		return wholeFeatures(ctx, spec, run, env, opts, dates, check)
 	}
@@ -51,14 +56,22 @@ func streamFeatures(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 		return nil, nil, err
 	}
 	return featureStage(ctx, run, res, check, func(ctx context.Context) (*features.Output, error) {
-		out, err := streamChildren(ctx, spec, run, env, res, opts, dates)
+		out, err := streamChildren(ctx, spec, run, env, res, opts, dates, side)
 		if errors.Is(err, features.ErrUnordered) {
 			env.Log.Warn("repayments are not grouped by loan in the loans' order: building the features from whole tables", "reason", err)
-			out, err = wholeChildren(ctx, spec, run, env, res, opts, dates)
+			out, err = wholeChildren(ctx, spec, run, env, res, opts, dates, side)
 		}
 		return out, err
 	})
 }
+
+// sideFold starts what a job folds from the clean repayments and interactions beside the
+// features, in the one pass that streams them: given the clean customers and loans
+// (parents), it returns the functions that take each batch of those two tables, by table
+// name (either may be missing; they borrow the batch). It is called before each pass: once,
+// or again when the streamed pass falls back to whole tables, and what the first call
+// started must then be dropped, as its pass did not see every row.
+type sideFold func(parents *clean.Result) (map[string]func(context.Context, arrow.Record) error, error)
 
 // featureStage runs build and then check in the stage features. On error it releases res
 // and the table.
@@ -85,13 +98,19 @@ func featureStage(ctx context.Context, run *pipeline.Run, res *clean.Result, che
 }
 
 // streamChildren streams the repayments and interactions through the cleaning stage into
-// the features, and adds their cleaning results to res.
-func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time) (*features.Output, error) {
+// the features (and side), and adds their cleaning results to res.
+func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time, side sideFold) (*features.Output, error) {
 	fs, err := features.NewStream(ctx, res.Tables[schemas.Customers].Clean, res.Tables[schemas.Loans].Clean, opts, dates)
 	if err != nil {
 		return nil, err
 	}
 	defer fs.Release()
+	use, err := withSide(side, res, map[string]func(context.Context, arrow.Record) error{
+		schemas.Repayments: fs.AddRepayments, schemas.Interactions: fs.AddInteractions,
+	})
+	if err != nil {
+		return nil, err
+	}
 	// The features hold what they need of the loans, and the cleaning their keys: the rest
 	// of the clean loans goes before the repayments stream.
 	loans := res.Tables[schemas.Loans]
@@ -99,9 +118,7 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 		r.Release()
 	}
 	loans.Clean = nil
-	if err := cleanChildren(ctx, spec, run, env, res, map[string]func(context.Context, arrow.Record) error{
-		schemas.Repayments: fs.AddRepayments, schemas.Interactions: fs.AddInteractions,
-	}); err != nil {
+	if err := cleanChildren(ctx, spec, run, env, res, use); err != nil {
 		return nil, err
 	}
 	res.ReleaseKeys()
@@ -112,7 +129,7 @@ func streamChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env
 // rows and builds the features from the four whole tables. streamChildren let the clean
 // loans go, so the customers and loans are read and cleaned again, off the record (the
 // manifest and res hold their accounts already).
-func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time) (*features.Output, error) {
+func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env *Env, res *clean.Result, opts features.Options, dates []time.Time, side sideFold) (*features.Output, error) {
 	parents, err := reloadParents(ctx, spec, env)
 	if err != nil {
 		return nil, err
@@ -133,14 +150,45 @@ func wholeChildren(ctx context.Context, spec *jobs.Spec, run *pipeline.Run, env 
 			return nil
 		}
 	}
-	if err := cleanChildren(ctx, spec, run, env, res, map[string]func(context.Context, arrow.Record) error{
+	use, err := withSide(side, parents, map[string]func(context.Context, arrow.Record) error{
 		schemas.Repayments: keep(schemas.Repayments), schemas.Interactions: keep(schemas.Interactions),
-	}); err != nil {
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := cleanChildren(ctx, spec, run, env, res, use); err != nil {
 		return nil, err
 	}
 	in := features.Inputs{Customers: parents.Tables[schemas.Customers].Clean, Loans: parents.Tables[schemas.Loans].Clean,
 		Repayments: kept[schemas.Repayments], Interactions: kept[schemas.Interactions]}
 	return features.BuildSnapshots(ctx, in, opts, dates)
+}
+
+// withSide starts side on parents (when set) and returns use with each table's batches
+// handed to side's function after use's.
+func withSide(side sideFold, parents *clean.Result, use map[string]func(context.Context, arrow.Record) error) (map[string]func(context.Context, arrow.Record) error, error) {
+	if side == nil {
+		return use, nil
+	}
+	extra, err := side(parents)
+	if err != nil {
+		return nil, err
+	}
+	out := maps.Clone(use)
+	for name, fn := range extra {
+		first := out[name]
+		if first == nil {
+			out[name] = fn
+			continue
+		}
+		out[name] = func(ctx context.Context, rec arrow.Record) error {
+			if err := first(ctx, rec); err != nil {
+				return err
+			}
+			return fn(ctx, rec)
+		}
+	}
+	return out, nil
 }
 
 // reloadParents reads and cleans the customers and loans again, without recording

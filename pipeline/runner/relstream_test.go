@@ -24,6 +24,7 @@ import (
 	"lendscore/pipeline/storage"
 	"lendscore/schemas"
 	"lendscore/stages/ingest"
+	"lendscore/stages/portfolio"
 )
 
 // runRelational runs a relational job of kind on the extracts under in (repayments from
@@ -31,12 +32,18 @@ import (
 // returns the manifest, the run's folder and its log.
 func runRelational(t *testing.T, kind, in, reps, out, extra string, whole bool, procs int) (*pipeline.Manifest, string, string) {
 	t.Helper()
+	return runRelationalAt(t, kind, in, reps, out, extra, "", whole, procs)
+}
+
+// runRelationalAt is runRelational at as_of asOf ("" keeps the spec's, 2026-06-30).
+func runRelationalAt(t *testing.T, kind, in, reps, out, extra, asOf string, whole bool, procs int) (*pipeline.Manifest, string, string) {
+	t.Helper()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	body := relationalSpec(kind, in, out, extra)
 	if reps != "" {
 		body = strings.Replace(body, in+"/repayments/", reps+"/", 1)
 	}
-	spec, err := jobs.Parse(kind+".yaml", []byte(body), nil, "")
+	spec, err := jobs.Parse(kind+".yaml", []byte(body), nil, asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +58,8 @@ func runRelational(t *testing.T, kind, in, reps, out, extra string, whole bool, 
 }
 
 // runFiles returns the files of a run folder by relative path, run ids masked, leaving out
-// the manifest, the model card (stage timings) and the scored rows (compared by readScored).
+// the manifest, the model card (stage timings), the scored rows (compared by readScored)
+// and a nightly run's changes (compared by sameNightlyRows): their run ids are compressed.
 func runFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -60,7 +68,7 @@ func runFiles(t *testing.T, dir string) map[string][]byte {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		if rel == "manifest.json" || strings.HasPrefix(rel, "model_card") || strings.HasPrefix(rel, "scored/") {
+		if rel == "manifest.json" || strings.HasPrefix(rel, "model_card") || strings.HasPrefix(rel, "scored/") || strings.HasPrefix(rel, "changes/") {
 			return nil
 		}
 		b, err := os.ReadFile(p)
@@ -76,25 +84,7 @@ func runFiles(t *testing.T, dir string) map[string][]byte {
 // sameRuns fails unless two runs published the same files, row counts and inputs.
 func sameRuns(t *testing.T, want, got string, mw, mg *pipeline.Manifest) {
 	t.Helper()
-	fw, fg := runFiles(t, want), runFiles(t, got)
-	if a, b := slices.Sorted(maps.Keys(fw)), slices.Sorted(maps.Keys(fg)); !slices.Equal(a, b) {
-		t.Fatalf("files %v, want %v", b, a)
-	}
-	for name, b := range fw {
-		if !bytes.Equal(b, fg[name]) {
-			t.Errorf("%s differs from the whole-table run's", name)
-		}
-	}
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	if a, b := js(mw.Rows), js(mg.Rows); a != b {
-		t.Errorf("manifest rows\n got %s\nwant %s", b, a)
-	}
-	if a, b := js(mw.Inputs), js(mg.Inputs); a != b {
-		t.Errorf("manifest inputs\n got %s\nwant %s", b, a)
-	}
-	if a, b := js(mw.Notes), js(mg.Notes); a != b {
-		t.Errorf("manifest notes\n got %s\nwant %s", b, a)
-	}
+	sameFiles(t, want, got, mw, mg)
 	if _, err := os.Stat(filepath.Join(want, "scored")); err == nil {
 		a, b := readScored(t, want), readScored(t, got)
 		if len(a) != len(b) {
@@ -113,6 +103,31 @@ func sameRuns(t *testing.T, want, got string, mw, mg *pipeline.Manifest) {
 				t.Fatalf("scored row %d: %s, want %s", i, y, x)
 			}
 		}
+	}
+}
+
+// sameFiles fails unless two runs published the same files (runFiles) and the same row
+// counts, inputs and notes in their manifests, run ids masked.
+func sameFiles(t *testing.T, want, got string, mw, mg *pipeline.Manifest) {
+	t.Helper()
+	fw, fg := runFiles(t, want), runFiles(t, got)
+	if a, b := slices.Sorted(maps.Keys(fw)), slices.Sorted(maps.Keys(fg)); !slices.Equal(a, b) {
+		t.Fatalf("files %v, want %v", b, a)
+	}
+	for name, b := range fw {
+		if !bytes.Equal(b, fg[name]) {
+			t.Errorf("%s differs from the whole-table run's", name)
+		}
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return runIDs.ReplaceAllString(string(b), "RUN") }
+	if a, b := js(mw.Rows), js(mg.Rows); a != b {
+		t.Errorf("manifest rows\n got %s\nwant %s", b, a)
+	}
+	if a, b := js(mw.Inputs), js(mg.Inputs); a != b {
+		t.Errorf("manifest inputs\n got %s\nwant %s", b, a)
+	}
+	if a, b := js(mw.Notes), js(mg.Notes); a != b {
+		t.Errorf("manifest notes\n got %s\nwant %s", b, a)
 	}
 }
 
@@ -179,5 +194,140 @@ func TestStreamedJobsEqualWholeTables(t *testing.T) {
 				sameRuns(t, want, got, mw, mg)
 			}
 		})
+	}
+}
+
+// TestStreamedNightlyEqualsWholeTables runs two consecutive nightly jobs (the second
+// compares with the first's state: changes, score drops, reused segments) on dirty
+// generated extracts with the repayments and interactions streamed, with GOMAXPROCS 1 and
+// 2, and from whole tables, and requires the same published files — state, changes,
+// nightly.json, portfolio report, segments, quarantine, profile — the same scored rows
+// and the same manifest row counts, inputs and notes, run ids masked. Repayments out of
+// loan order take the fallback and give the same files too.
+func TestStreamedNightlyEqualsWholeTables(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "extracts")
+	if _, err := gen.Generate(context.Background(), storage.NewStores(storage.Options{}), storage.MustParse(in),
+		gen.Config{Customers: 2500, Seed: 5, DirtyRate: 0.05, Months: 30, CustomersPerPart: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model")
+	runRelational(t, "train", in, "", model, "", false, 2)
+	reversed := reversedRepayments(t, in)
+	// A low threshold for the score drop, so that the second night raises some.
+	extra := "model: " + model + "\nwarnings: {score_drop: 5}\n"
+	// The first night is a quarter earlier: customers onboarded since are quarantined on the
+	// first night (dated after its as_of) and new on the second.
+	nights := []string{"2026-03-31", "2026-06-30"}
+	for _, tt := range []struct{ name, reps string }{{"nightly", ""}, {"nightly-reversed", reversed}} {
+		t.Run(tt.name, func(t *testing.T) {
+			type night struct {
+				m   *pipeline.Manifest
+				dir string
+			}
+			var want []night
+			for _, asOf := range nights {
+				m, d, _ := runRelationalAt(t, "nightly", in, tt.reps, filepath.Join(dir, tt.name, "whole"), extra, asOf, true, 2)
+				want = append(want, night{m, d})
+			}
+			checkNightlyCovers(t, want[0].dir, want[1].dir)
+			for _, procs := range []int{1, 2} {
+				for k, asOf := range nights {
+					mg, got, log := runRelationalAt(t, "nightly", in, tt.reps, filepath.Join(dir, tt.name, fmt.Sprint("streamed", procs)), extra, asOf, false, procs)
+					if fellBack := strings.Contains(log, "not grouped by loan"); fellBack != (tt.reps != "") {
+						t.Errorf("fell back to whole tables: %v, want %v", fellBack, tt.reps != "")
+					}
+					sameFiles(t, want[k].dir, got, want[k].m, mg)
+					sameNightlyRows(t, want[k].dir, got)
+				}
+			}
+		})
+	}
+}
+
+// checkNightlyCovers fails unless nightly runs raised between them every warning the
+// interactions and repayments drive, and their portfolio reports have loans past due, so
+// that comparing runs compares those figures.
+func checkNightlyCovers(t *testing.T, dirs ...string) {
+	t.Helper()
+	warnings := map[string]int{}
+	for _, dir := range dirs {
+		var nightly struct {
+			Warnings map[string]int `json:"warnings"`
+		}
+		var port portfolio.Report
+		var segs struct {
+			K int `json:"k"`
+		}
+		for name, v := range map[string]any{"nightly.json": &nightly, "report/portfolio_report.json": &port, "report/segments.json": &segs} {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, v); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		for code, n := range nightly.Warnings {
+			warnings[code] += n
+		}
+		if port.Loans.NPLLoans == 0 {
+			t.Errorf("%s: portfolio report: no non-performing loans", dir)
+		}
+		// One row per segment, numbered from 1 as in the scored table, each named.
+		if port.Segments == nil {
+			t.Fatalf("%s: portfolio report: no segments", dir)
+		}
+		rows := port.Segments.Segments
+		if segs.K < 2 || len(rows) != segs.K {
+			t.Errorf("%s: portfolio report: %d segment rows for k = %d", dir, len(rows), segs.K)
+		}
+		for k, r := range rows {
+			if r.ID != int32(k+1) || r.Name == "" || r.Customers == 0 {
+				t.Errorf("%s: portfolio report: segment row %d: %+v", dir, k, r)
+			}
+		}
+	}
+	for _, code := range []string{"score_drop", "new_dpd30", "recent_complaint", "satisfaction_falling"} {
+		if warnings[code] == 0 {
+			t.Errorf("no %s warning: %v", code, warnings)
+		}
+	}
+}
+
+// changeRow is a row of a nightly run's changes table.
+type changeRow struct {
+	CustomerID string  `parquet:"customer_id"`
+	AsOfDate   int32   `parquet:"as_of_date"`
+	Change     string  `parquet:"change"`
+	Previous   *string `parquet:"previous,optional"`
+	Current    *string `parquet:"current,optional"`
+	RunID      string  `parquet:"run_id"`
+}
+
+// sameNightlyRows fails unless two nightly runs published the same scored rows and the
+// same changes, run ids aside.
+func sameNightlyRows(t *testing.T, want, got string) {
+	t.Helper()
+	sameRows(t, "scored", readParts[crmRow](t, filepath.Join(want, "scored")), readParts[crmRow](t, filepath.Join(got, "scored")),
+		func(r *crmRow) { r.RunID = "" })
+	sameRows(t, "changes", readParts[changeRow](t, filepath.Join(want, "changes")), readParts[changeRow](t, filepath.Join(got, "changes")),
+		func(r *changeRow) { r.RunID = "" })
+}
+
+// sameRows fails unless rows a and b are the same once mask has cleared what may differ.
+func sameRows[T any](t *testing.T, table string, a, b []T, mask func(*T)) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d rows, want %d", table, len(b), len(a))
+	}
+	for i := range a {
+		mask(&a[i])
+		mask(&b[i])
+		ja, _ := json.Marshal(a[i])
+		jb, _ := json.Marshal(b[i])
+		if !bytes.Equal(ja, jb) {
+			t.Fatalf("%s row %d: %s, want %s", table, i, jb, ja)
+		}
 	}
 }

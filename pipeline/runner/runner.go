@@ -33,9 +33,9 @@ type Env struct {
 	Now func() time.Time
 	// Progress, when set (a terminal), shows the elapsed time of long stages.
 	Progress io.Writer
-	// WholeExtracts makes features, train and backtest jobs read all four relational
-	// extracts whole, as the nightly job does, instead of streaming the repayments and
-	// interactions (see streamFeatures). The outputs are the same; the streamed path is
+	// WholeExtracts makes features, train, backtest and nightly jobs read all four
+	// relational extracts whole instead of streaming the repayments and interactions (see
+	// streamFeatures and readNightly). The outputs are the same; the streamed path is
 	// tested against this one.
 	WholeExtracts bool
 	// TableMemory is how many bytes a train run's table may take in memory before its rows

@@ -24,6 +24,9 @@ type Input struct {
 	// schemas (columns found by name; extra columns are ignored).
 	Loans      []arrow.Record
 	Repayments []arrow.Record
+	// Book, when set, is the loan book with the repayments streamed into it (NewBook,
+	// Book.AddRepayments), in place of Loans and Repayments, which are then not read.
+	Book *Book
 	// Customers are tonight's scored customers.
 	Customers Customers
 	// Development is the score distribution of the champion's development (train)
@@ -44,8 +47,9 @@ type Customers struct {
 	// Segment is the segment id of each customer (negative: none); nil when segmentation
 	// is off.
 	Segment []int32
-	// SegmentNames[k] names segment k. Nil names the segments "segment k", up to the
-	// largest id found.
+	// SegmentNames[k] names segment k (an empty name: an id not in use, left out of the
+	// report when no customer has it, as 0 when the ids start at 1). Nil names the
+	// segments "segment k", up to the largest id found.
 	SegmentNames []string
 	// Warnings lists the warning codes of each customer; nil when none were raised.
 	Warnings [][]string
@@ -99,8 +103,16 @@ func Build(ctx context.Context, in Input, opts Options) (*Report, error) {
 		RunID:        in.RunID,
 	}
 	start := time.Now()
-	loans, err := classify(ctx, in.Loans, in.Repayments, int32(arrow.Date32FromTime(asOf)), o.Bands)
-	if err != nil {
+	var loans *Classification
+	if in.Book != nil {
+		if in.Book.b == nil {
+			return nil, errors.New("portfolio: the loan book was released")
+		}
+		if in.Book.b.asOf != int32(arrow.Date32FromTime(asOf)) {
+			return nil, fmt.Errorf("portfolio: the loan book is at %s, the report at %s", in.Book.asOf(), r.AsOf)
+		}
+		loans = in.Book.b.classify(o.Bands)
+	} else if loans, err = classify(ctx, in.Loans, in.Repayments, int32(arrow.Date32FromTime(asOf)), o.Bands); err != nil {
 		return nil, err
 	}
 	r.Loans = *loans
@@ -128,6 +140,11 @@ func classify(ctx context.Context, loanRecs, repRecs []arrow.Record, asOf int32,
 	if err := b.readRepayments(ctx, repRecs); err != nil {
 		return nil, err
 	}
+	return b.classify(bands), nil
+}
+
+// classify classifies the book with the repayments read so far.
+func (b *loanBook) classify(bands Bands) *Classification {
 	c := &Classification{Bands: bands, OrphanRepayments: b.orphanRepayments}
 	var loans [5]int64
 	var balances [5]float64
@@ -165,7 +182,7 @@ func classify(ctx context.Context, loanRecs, repRecs []arrow.Record, asOf int32,
 	}
 	c.NPLRatio = share(c.NPLBalance, c.Balance)
 	c.NPLLoanRatio = share(float64(c.NPLLoans), float64(c.Loans))
-	return c, nil
+	return c
 }
 
 // share returns part / whole, 0 when whole is 0.
@@ -296,8 +313,8 @@ func segmentGrade(c *Customers, grades []string, gradeOf []int32, total float64)
 			sr.Customers += v
 			sg.Totals[j] += v
 		}
-		if row == k && sr.Customers == 0 {
-			continue
+		if sr.Customers == 0 && (row == k || c.SegmentNames != nil && sr.Name == "") {
+			continue // nobody unassigned, or an id not in use
 		}
 		sr.Share = share(float64(sr.Customers), total)
 		sg.Segments = append(sg.Segments, sr)

@@ -3,6 +3,7 @@ package portfolio
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -154,6 +155,23 @@ func TestSegmentationOffAndDefaultNames(t *testing.T) {
 	}
 	if strings.Join(names, "|") != "segment 0|segment 1|segment 2|unassigned" || strings.Join(r.Segments.Grades, "") != "ABCD" {
 		t.Errorf("default names %q, grades %v", names, r.Segments.Grades)
+	}
+	// Ids from 1, as package segment numbers them: id 0 has no name and no customer, and
+	// is left out; a named segment without customers stays.
+	c = tenCustomers()
+	for i, s := range c.Segment {
+		if s >= 0 {
+			c.Segment[i] = s + 1
+		}
+	}
+	c.SegmentNames = append([]string{""}, append(c.SegmentNames, "empty")...)
+	r = build(t, c, nil, Options{})
+	var rows []string
+	for _, s := range r.Segments.Segments {
+		rows = append(rows, fmt.Sprint(s.ID, " ", s.Name, " ", s.Customers))
+	}
+	if got := strings.Join(rows, "|"); got != "1 established, digital 4|2 mass market 3|3 stretched 2|4 empty 0|-1 unassigned 1" {
+		t.Errorf("segments numbered from 1: %s", got)
 	}
 }
 

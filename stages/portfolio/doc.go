@@ -4,8 +4,8 @@
 // high-risk customers against its target, the grade and segment mix, the early warnings
 // raised and the drift of tonight's scores from the development sample (PSI).
 //
-// Build computes the Report from the clean loans and repayments extracts and the scored
-// customers; Render writes it as Markdown and as one self-contained HTML file (charts
+// Build computes the Report from the clean loans and repayments extracts (whole, or a Book
+// the repayments were streamed into batch by batch) and the scored customers; Render writes it as Markdown and as one self-contained HTML file (charts
 // inline as SVG, drawn like the model card's), and the Report's json tags give the JSON.
 // The report holds aggregates only: Build is never given a customer id, and no figure
 // describes fewer than all the customers of a category.
@@ -56,7 +56,8 @@
 //
 // # Speed
 //
-// The repayments are read once, in their Arrow records, without copying. Loan ids are
+// The repayments are read once, in their Arrow records, without copying; a Book keeps
+// three numbers per loan from them, so a caller can stream them and let each batch go. Loan ids are
 // resolved to loan positions by trying the loan of the previous row and the next loan
 // first, so a repayments extract grouped by loan in the loans' order — as extracts are
 // written — costs one or two string comparisons per row; otherwise by binary search when

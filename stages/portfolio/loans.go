@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -32,6 +34,13 @@ type loanBook struct {
 	paidBy       []float64 // amounts paid on or before as_of
 
 	orphanRepayments int64
+
+	// The repayment cursor, carried from one repayments record to the next: the loan of
+	// the previous row (cur, by id curID; have once there is one) and the last loan found
+	// (hint, the lookup's first guess).
+	cur, hint int32
+	curID     string
+	have      bool
 }
 
 // loanColumns are the columns of one loans record that the classification reads.
@@ -59,6 +68,8 @@ func readLoans(recs []arrow.Record, asOf int32) (*loanBook, error) {
 	}
 	b := &loanBook{
 		asOf:         asOf,
+		cur:          -1,
+		hint:         -1,
 		ids:          make([]string, 0, n),
 		oldestUnpaid: make([]int32, n),
 		paidAfter:    make([]float64, n),
@@ -120,54 +131,63 @@ func (b *loanBook) find(id string, prev int32) int32 {
 // readRepayments reads every repayment row once and keeps, per loan, the oldest due date
 // unpaid at the end of as_of and the amounts paid by and after as_of.
 func (b *loanBook) readRepayments(ctx context.Context, recs []arrow.Record) error {
-	canon := schemas.RepaymentsSchema()
-	A := b.asOf
-	// The loan of the previous row, and the last loan found (the lookup's hint); both carry
-	// over from one record to the next.
-	cur, curID, have, hint := int32(-1), "", false, int32(-1)
 	for _, r := range recs {
-		if err := ctx.Err(); err != nil {
+		if err := b.addRepayments(ctx, r); err != nil {
 			return err
-		}
-		cols, err := columns(schemas.Repayments, canon, r, "loan_id", "due_date", "paid_date", "amount_paid")
-		if err != nil {
-			return err
-		}
-		ids := cols[0].(*array.String)
-		due := cols[1].(*array.Date32).Date32Values()
-		paidCol, amountCol := cols[2].(*array.Date32), cols[3].(*array.Float64)
-		paid, amount := paidCol.Date32Values(), amountCol.Float64Values()
-		paidNulls, amountNulls := paidCol.NullN() > 0, amountCol.NullN() > 0
-		for i := range int(r.NumRows()) {
-			if id := ids.Value(i); !have || id != curID {
-				cur, curID, have = b.find(id, hint), id, true
-				if cur >= 0 {
-					hint = cur
-				}
-			}
-			q := cur
-			if q < 0 {
-				b.orphanRepayments++
-				continue
-			}
-			p := noDate // while unpaid
-			if !paidNulls || paidCol.IsValid(i) {
-				p = int32(paid[i])
-				a := 0.0 // a null amount_paid counts as nothing paid
-				if !amountNulls || amountCol.IsValid(i) {
-					a = amount[i]
-				}
-				if p > A {
-					b.paidAfter[q] += a
-				} else {
-					b.paidBy[q] += a
-				}
-			}
-			if d := int32(due[i]); d <= A && p > A && d < b.oldestUnpaid[q] {
-				b.oldestUnpaid[q] = d
-			}
 		}
 	}
+	return nil
+}
+
+// addRepayments is readRepayments for the next record of the repayments.
+func (b *loanBook) addRepayments(ctx context.Context, r arrow.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	canon := schemas.RepaymentsSchema()
+	A := b.asOf
+	cols, err := columns(schemas.Repayments, canon, r, "loan_id", "due_date", "paid_date", "amount_paid")
+	if err != nil {
+		return err
+	}
+	ids := cols[0].(*array.String)
+	due := cols[1].(*array.Date32).Date32Values()
+	paidCol, amountCol := cols[2].(*array.Date32), cols[3].(*array.Float64)
+	paid, amount := paidCol.Date32Values(), amountCol.Float64Values()
+	paidNulls, amountNulls := paidCol.NullN() > 0, amountCol.NullN() > 0
+	cur, curID, have, hint := b.cur, b.curID, b.have, b.hint
+	for i := range int(r.NumRows()) {
+		if id := ids.Value(i); !have || id != curID {
+			cur, curID, have = b.find(id, hint), id, true
+			if cur >= 0 {
+				hint = cur
+			}
+		}
+		q := cur
+		if q < 0 {
+			b.orphanRepayments++
+			continue
+		}
+		p := noDate // while unpaid
+		if !paidNulls || paidCol.IsValid(i) {
+			p = int32(paid[i])
+			a := 0.0 // a null amount_paid counts as nothing paid
+			if !amountNulls || amountCol.IsValid(i) {
+				a = amount[i]
+			}
+			if p > A {
+				b.paidAfter[q] += a
+			} else {
+				b.paidBy[q] += a
+			}
+		}
+		if d := int32(due[i]); d <= A && p > A && d < b.oldestUnpaid[q] {
+			b.oldestUnpaid[q] = d
+		}
+	}
+	// curID is a view into r, which the caller may release: the next record compares
+	// with a copy.
+	b.cur, b.curID, b.have, b.hint = cur, strings.Clone(curID), have, hint
 	return nil
 }
 
@@ -246,4 +266,53 @@ func columns(table string, canon *arrow.Schema, rec arrow.Record, names ...strin
 		out[i] = col
 	}
 	return out, nil
+}
+
+// Book is the loan book of the report for a caller that streams the repayments instead of
+// holding them: NewBook reads the clean loans, AddRepayments folds each batch of clean
+// repayments into a few numbers per loan, and Input.Book hands the result to Build, which
+// gives the report it gives from the whole Loans and Repayments. Memory follows the number
+// of loans, not of repayment rows.
+type Book struct {
+	b    *loanBook
+	cols []arrow.Array // the loans' columns the book reads, retained
+}
+
+// NewBook reads the clean loans extract (the canonical schema; columns found by name) at
+// the UTC calendar date of asOf. The Book retains the columns it reads, so the caller may
+// release the records at once; Release lets them go.
+func NewBook(loans []arrow.Record, asOf time.Time) (*Book, error) {
+	b, err := readLoans(loans, int32(arrow.Date32FromTime(asOf.UTC())))
+	if err != nil {
+		return nil, err
+	}
+	k := &Book{b: b}
+	for _, r := range loans {
+		for _, name := range []string{"loan_id", "origination_date", "maturity_date", "principal", "credit_limit", "balance"} {
+			col := r.Column(r.Schema().FieldIndices(name)[0]) // readLoans found it
+			col.Retain()
+			k.cols = append(k.cols, col)
+		}
+	}
+	return k, nil
+}
+
+// AddRepayments folds the next batch of clean repayments (the canonical schema; columns
+// found by name). Batches are read in the order given; the record is only read and may be
+// released when AddRepayments returns.
+func (k *Book) AddRepayments(ctx context.Context, rec arrow.Record) error {
+	return k.b.addRepayments(ctx, rec)
+}
+
+// Release lets go of the loans' columns; the Book cannot be used after.
+func (k *Book) Release() {
+	for _, c := range k.cols {
+		c.Release()
+	}
+	k.cols, k.b = nil, nil
+}
+
+// asOf returns the book's date.
+func (k *Book) asOf() string {
+	return arrow.Date32(k.b.asOf).ToTime().Format(time.DateOnly)
 }

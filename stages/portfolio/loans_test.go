@@ -3,6 +3,7 @@ package portfolio
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +171,24 @@ func TestClassification(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The repayments streamed into a Book row by row: the same classification.
+			book, err := NewBook(recs[0], day(0).ToTime())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs[1] {
+				for i := range r.NumRows() {
+					row := r.NewSlice(i, i+1)
+					if err := book.AddRepayments(t.Context(), row); err != nil {
+						t.Fatal(err)
+					}
+					row.Release()
+				}
+			}
+			if got := book.b.classify(DefaultBands()); !reflect.DeepEqual(got, c) {
+				t.Errorf("streamed book: %+v, want %+v", got, c)
+			}
+			book.Release()
 			for k, cl := range c.Classes {
 				if cl.Name != ClassNames()[k] || cl.Loans != wantLoans[k] || cl.Balance != wantBalance[k] {
 					t.Errorf("class %d: %s %d loans %v; want %s %d loans %v", k, cl.Name, cl.Loans, cl.Balance, ClassNames()[k], wantLoans[k], wantBalance[k])

@@ -1,6 +1,7 @@
 package warn
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -123,5 +124,20 @@ func TestInteractionSignals(t *testing.T) {
 	}
 	if drop[0] != 2.5 || !math.IsNaN(drop[1]) || !math.IsNaN(drop[2]) {
 		t.Errorf("satisfaction drop %v", drop)
+	}
+	// Streamed in batches of every size, the same signals.
+	for size := int64(1); size <= rec.NumRows(); size++ {
+		a := NewInteractions(asOf, map[string]int{"a": 0, "b": 1, "c": 2})
+		for lo := int64(0); lo < rec.NumRows(); lo += size {
+			part := rec.NewSlice(lo, min(lo+size, rec.NumRows()))
+			if err := a.Add(part); err != nil {
+				t.Fatal(err)
+			}
+			part.Release()
+		}
+		sd, sp := a.Signals()
+		if fmt.Sprint(sd, sp) != fmt.Sprint(days, drop) {
+			t.Errorf("batches of %d: %v %v, want %v %v", size, sd, sp, days, drop)
+		}
 	}
 }

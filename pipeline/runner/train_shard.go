@@ -140,6 +140,9 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 		run.ShowProgress(env.Progress)
 	}
 	in := newTrainInput(spec)
+	// The assembled table spills, as one process's does, when it would outgrow its memory:
+	// the assembler places the rows' codes in the spill file.
+	defer in.withSpill(env)()
 	// A large table is held while garbage is made at a high rate: collect more often, as
 	// one process does (runTrain).
 	if m.Rows[in.tableName].Used >= largeTableRows {
@@ -185,9 +188,7 @@ func commitTrain(ctx context.Context, spec *jobs.Spec, env *Env, n int, runID st
 		return nil, err
 	}
 	defer t.Release()
-	// The assembled table spills, as one process's would, once it outgrows its memory.
-	defer in.withSpill(env)()
-	if in.rules.Spill != nil && t.Bytes() > in.rules.SpillAbove {
+	if in.rules.Spill != nil && !t.Spilled() && t.Bytes() > in.rules.SpillAbove {
 		t.SpillTo(in.rules.Spill)
 	}
 	logSpill(env, t, in.rules)

@@ -414,6 +414,28 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 	for si := range shards {
 		a.remaps[si] = make([][]uint32, len(first))
 	}
+	// The codes go to the spill as they are placed when the table would take more than
+	// Rules.SpillAbove: a code a row per candidate, of the width its largest value needs.
+	var spill *frame.Spill
+	if rules.Spill != nil {
+		var bytes int64
+		for j, v := range first {
+			most := 0
+			if v.Kind == frame.Numeric.String() {
+				for _, ks := range sets[j] {
+					most += len(ks.keys)
+				}
+			} else {
+				for _, d := range dicts[j] {
+					most += len(d)
+				}
+			}
+			bytes += int64(n) * int64(codeWidth(uint32(most)))
+		}
+		if bytes > rules.SpillAbove {
+			spill, a.t.spill = rules.Spill, rules.Spill
+		}
+	}
 	for j, v := range first {
 		c := &Candidate{Name: v.Name}
 		if v.Kind == frame.Numeric.String() {
@@ -426,7 +448,7 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 				}
 			}
 			merged, remaps := mergeKeySets(sets[j])
-			c.Kind, c.keys, c.codes = frame.Numeric, merged, frame.NewCodes(n, uint32(len(merged.keys)))
+			c.Kind, c.keys, c.codes = frame.Numeric, merged, frame.NewCodesIn(n, uint32(len(merged.keys)), spill)
 			for si, m := range remaps { // a row's code is its key's index + 1, 0 missing
 				r := make([]uint32, len(m)+1)
 				for k, to := range m {
@@ -449,11 +471,22 @@ func NewAssembler(rules Rules, shards []PartSummary, sketches [][]arrow.Record) 
 				}
 				a.remaps[si][j] = r
 			}
-			c.Kind, c.Cat = frame.Categorical, &frame.CategoricalColumn{Dict: dict, Codes: *frame.NewCodes(n, uint32(len(dict)-1))}
+			c.Kind, c.Cat = frame.Categorical, &frame.CategoricalColumn{Dict: dict, Codes: *frame.NewCodesIn(n, uint32(len(dict)-1), spill)}
 		}
 		a.t.Candidates = append(a.t.Candidates, c)
 	}
 	return a, nil
+}
+
+// codeWidth returns the bytes a code up to v takes in frame.Codes.
+func codeWidth(v uint32) int {
+	switch {
+	case v > math.MaxUint16:
+		return 4
+	case v > math.MaxUint8:
+		return 2
+	}
+	return 1
 }
 
 // addSketch adds the keys and categories of a sketch record of shard si.
@@ -616,7 +649,7 @@ func (a *Assembler) compact(drop []bool) {
 	t.Bad, t.Sample = t.Bad[:n], t.Sample[:n]
 	buf := make([]uint32, decodeChunk)
 	gather := func(c *frame.Codes, maxValue uint32) *frame.Codes {
-		out := frame.NewCodes(n, maxValue)
+		out := frame.NewCodesIn(n, maxValue, t.spill)
 		for start := 0; start < n; start += decodeChunk {
 			part := buf[:min(decodeChunk, n-start)]
 			c.Gather(part, keep[start:start+len(part)])

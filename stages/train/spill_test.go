@@ -103,6 +103,27 @@ func TestSpilledTableFitsTheSame(t *testing.T) {
 	}
 }
 
+// TestSpilledAssemblyFitsTheSame assembles a table from three shards into a spill and
+// requires the fit of the table in memory.
+func TestSpilledAssemblyFitsTheSame(t *testing.T) {
+	batches := shardedTable(t, []int{9000, 14000, 21000, 11000}, 5)
+	_, want := fitTable(t, batches, shardRules())
+	s := frame.NewSpill(t.TempDir())
+	defer s.Close()
+	rules := shardRules()
+	rules.Spill = s
+	tab, got, _, _ := fitSharded(t, batches, 3, rules)
+	if !tab.Spilled() || s.Size() == 0 {
+		t.Fatalf("the assembled table did not spill (%d bytes in the spill file)", s.Size())
+	}
+	if g, w := mustJSON(t, got.Scorecard), mustJSON(t, want.Scorecard); g != w {
+		t.Errorf("scorecard differs:\n%s\nwant\n%s", g, w)
+	}
+	if g, w := mustJSON(t, got.Variables), mustJSON(t, want.Variables); g != w {
+		t.Errorf("variable reports differ:\n%s\nwant\n%s", g, w)
+	}
+}
+
 // TestSpilledNumericIDs reads a table with numeric ids and refused rows into a spill and
 // requires the ids and rows the table in memory holds.
 func TestSpilledNumericIDs(t *testing.T) {

@@ -353,6 +353,9 @@ func (p *pdSorter) add(pd float64, bad int8, grade int) {
 	if pd == 0 {
 		pd = 0 // −0
 	}
+	if len(p.buf) == cap(p.buf) { // double up to a run: append grows large slices by a quarter
+		p.buf = slices.Grow(p.buf, min(max(len(p.buf), 1024), p.runRows-len(p.buf)))
+	}
 	p.buf = append(p.buf, pdEntry{key: math.Float64bits(pd), meta: uint16(grade+1)<<1 | uint16(bad)})
 	p.rows++
 	if len(p.buf) == p.runRows {

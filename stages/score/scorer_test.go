@@ -2,8 +2,10 @@ package score
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -303,4 +305,67 @@ func BenchmarkScorer(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*float64(rec.NumRows())/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestIDColumnHashes: Hashes gives one hash per row with an id, numbered from first; equal
+// ids hash alike, in a sliced column too, and the distinct ids here hash apart (integers
+// never collide: their hash is a bijection).
+func TestIDColumnHashes(t *testing.T) {
+	mem := memory.DefaultAllocator
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{7, -3, 7, 0}, []bool{true, true, true, true})
+	ib.AppendNull()
+	ib.Append(-3)
+	i32 := array.NewInt32Builder(mem)
+	i32.AppendValues([]int32{7, 5, 7}, nil)
+	i32.AppendNull()
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"C1", "", "C1", "C2"}, nil)
+	sb.AppendNull()
+	fb := array.NewFloat64Builder(mem)
+	fb.AppendValues([]float64{1.5, math.NaN(), 1.5, 2}, nil)
+	seed := maphash.MakeSeed()
+	for _, tc := range []struct {
+		col  arrow.Array
+		rows []int64 // rows with an id, numbered from 100
+		same [][2]int
+	}{
+		{ib.NewArray(), []int64{100, 101, 102, 103, 105}, [][2]int{{0, 2}, {1, 5}}},
+		{i32.NewArray(), []int64{100, 101, 102}, [][2]int{{0, 2}}},
+		{sb.NewArray(), []int64{100, 101, 102, 103}, [][2]int{{0, 2}}},
+		{fb.NewArray(), []int64{100, 102, 103}, [][2]int{{0, 2}}},
+	} {
+		c := NewIDColumn(tc.col)
+		hashes, rows := c.Hashes(seed, 100, nil, nil)
+		if !slices.Equal(rows, tc.rows) || len(hashes) != len(rows) {
+			t.Errorf("%s: rows %v (%d hashes), want %v", tc.col.DataType(), rows, len(hashes), tc.rows)
+			continue
+		}
+		byRow := map[int]uint64{}
+		for k, r := range rows {
+			byRow[int(r-100)] = hashes[k]
+		}
+		distinct := map[uint64]bool{}
+		for _, h := range hashes {
+			distinct[h] = true
+		}
+		for _, p := range tc.same {
+			if byRow[p[0]] != byRow[p[1]] {
+				t.Errorf("%s: rows %d and %d hold the same id and hash apart", tc.col.DataType(), p[0], p[1])
+			}
+		}
+		if want := len(hashes) - len(tc.same); len(distinct) != want {
+			t.Errorf("%s: %d distinct hashes, want %d", tc.col.DataType(), len(distinct), want)
+		}
+		// A slice hashes its rows as the whole column does.
+		sl := array.NewSlice(tc.col, 2, int64(tc.col.Len()))
+		sh, sr := NewIDColumn(sl).Hashes(seed, 102, nil, nil)
+		for k, r := range sr {
+			if sh[k] != byRow[int(r-100)] {
+				t.Errorf("%s: row %d of a slice hashes to %x, the column to %x", tc.col.DataType(), r-100, sh[k], byRow[int(r-100)])
+			}
+		}
+		sl.Release()
+		tc.col.Release()
+	}
 }

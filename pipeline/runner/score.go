@@ -13,8 +13,8 @@ package runner
 //     quarantine/part-<file>-<chunk>.parquet.
 //
 // Repeated ids are found as the ids are read for scoring: each is hashed into dupkeys' spill
-// of 16 bytes per row on disk, and once every chunk is scored the rows of repeated hashes are
-// read again to compare the ids themselves. The chunks are scored as if no id repeated, the
+// of 8 bytes per row on disk, and once every chunk is scored, if a hash repeats, the ids are
+// read again to compare those of the repeated hashes. The chunks are scored as if no id repeated, the
 // usual case; a chunk that holds a repeated id is scored again once they are known, which
 // rewrites its parts as they are when the repeated ids are known from the start.
 //
@@ -410,12 +410,12 @@ type keySet struct {
 	f  *dupkeys.Finder
 }
 
-// add records that rows[k] has an id of hash hashes[k] (IDColumn.Hashes).
-func (k *keySet) add(hashes []uint64, rows []int64) error {
+// add records ids of the given hashes (IDColumn.Hashes).
+func (k *keySet) add(hashes []uint64) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for i, h := range hashes {
-		if err := k.f.Add(h, rows[i]); err != nil {
+	for _, h := range hashes {
+		if err := k.f.Add(h); err != nil {
 			return err
 		}
 	}
@@ -426,28 +426,38 @@ func (k *keySet) add(hashes []uint64, rows []int64) error {
 // a CSV table), in parallel.
 func (t *tablePlan) addKeys(ctx context.Context, job *scoreJob) error {
 	return t.scanIDs(ctx, job, true, func(col score.IDColumn, first int64, _ []byte) error {
-		hashes, rows := col.Hashes(job.keys.f.Seed(), first, nil, nil)
-		return job.keys.add(hashes, rows)
+		hashes, _ := col.Hashes(job.keys.f.Seed(), first, nil, nil)
+		return job.keys.add(hashes)
 	})
 }
 
 // repeatedKeys finds the rows whose id repeats an earlier row's among the ids of keys, which
-// must hold every row of the table (every file, whichever shard scores it).
+// must hold every row of the table (every file, whichever shard scores it). When a hash
+// repeats, the ids are read again, in row order, to compare those of the repeated hashes.
 func (t *tablePlan) repeatedKeys(ctx context.Context, job *scoreJob, keys *keySet) ([]dupRow, error) {
-	cands, err := keys.f.Candidates(ctx)
-	if err != nil || len(cands) == 0 {
+	reps, err := keys.f.Repeated(ctx)
+	if err != nil || len(reps) == 0 {
 		return nil, err
 	}
-	// Equal hashes: compare the ids themselves, in row order.
+	repeated := make(map[uint64]bool, len(reps))
+	for _, h := range reps {
+		repeated[h] = true
+	}
 	res := dupkeys.NewResolver()
-	var dups []dupRow
-	k := 0
+	var (
+		dups   []dupRow
+		hashes []uint64
+		rows   []int64
+	)
 	err = t.scanIDs(ctx, job, false, func(col score.IDColumn, first int64, buf []byte) error {
-		end := first + int64(col.Len())
-		for ; k < len(cands) && cands[k].Row < end; k++ {
-			buf = col.Append(buf[:0], int(cands[k].Row-first))
-			if f, dup := res.Add(cands[k], buf); dup {
-				dups = append(dups, dupRow{cands[k].Row, f})
+		hashes, rows = col.Hashes(keys.f.Seed(), first, hashes[:0], rows[:0])
+		for k, h := range hashes {
+			if !repeated[h] {
+				continue
+			}
+			buf = col.Append(buf[:0], int(rows[k]-first))
+			if f, dup := res.Add(dupkeys.Candidate{Row: rows[k], Hash: h}, buf); dup {
+				dups = append(dups, dupRow{rows[k], f})
 			}
 		}
 		return nil
@@ -814,7 +824,7 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 	g0 := w.chunk.file.offset + first // table row of the batch's first row
 	if hasID && j.keys != nil {
 		w.hashes, w.hashRows = w.names.Hashes(j.keys.f.Seed(), g0, w.hashes[:0], w.hashRows[:0])
-		if err := j.keys.add(w.hashes, w.hashRows); err != nil {
+		if err := j.keys.add(w.hashes); err != nil {
 			return err
 		}
 	}

@@ -5,8 +5,8 @@
 // The design: each key is reduced to a 64-bit hash (hash/maphash, seeded per Finder, or the
 // caller's own hash under the Finder's seed) and stored, 8 bytes per key, in one of 256
 // partitions chosen by the top bits of the hash. A partition keeps its last 1,024 hashes in
-// memory and appends full blocks of them to one temporary spill file, so a Finder holds 2 MB
-// of buffers whatever the number of keys, and the disk holds 8 bytes per key (80 MB for
+// memory and appends full blocks of them to one temporary spill file (a megabyte of blocks
+// at a time), so a Finder holds 3 MB of buffers whatever the number of keys, and the disk holds 8 bytes per key (80 MB for
 // 10,000,000 keys). Inputs of up to about 256,000 keys never touch the disk. Repeated then
 // reads one partition at a time (in parallel, one per core) into a hash table of hash →
 // count, and returns every hash that occurs more than once: memory for one partition per
@@ -48,10 +48,14 @@ type Finder struct {
 	buf    [partitions][]uint64
 	blocks [partitions][]int64 // spill file offsets of the full blocks of each partition
 	spill  *os.File
-	size   int64 // bytes in the spill file
+	size   int64 // bytes in the spill file, and staged for it
 	keys   int64
-	enc    []byte
+	// staged holds blocks on their way to the spill file, written a megabyte at a time.
+	staged []byte
 }
+
+// stagedBlocks is the number of blocks written to the spill file at once.
+const stagedBlocks = 128
 
 // New returns a Finder that spills to a temporary file in dir ("" is os.TempDir), created
 // when first needed.
@@ -91,18 +95,29 @@ func (f *Finder) flush(p int) error {
 			return fmt.Errorf("duplicate keys: spill file: %w", err)
 		}
 		f.spill = file
-		f.enc = make([]byte, blockEntries*entryBytes)
+		f.staged = make([]byte, 0, stagedBlocks*blockEntries*entryBytes)
 	}
-	b := f.enc[:len(f.buf[p])*entryBytes]
-	for i, h := range f.buf[p] {
-		binary.LittleEndian.PutUint64(b[i*entryBytes:], h)
-	}
-	if _, err := f.spill.WriteAt(b, f.size); err != nil {
-		return fmt.Errorf("duplicate keys: spill file: %w", err)
+	for _, h := range f.buf[p] {
+		f.staged = binary.LittleEndian.AppendUint64(f.staged, h)
 	}
 	f.blocks[p] = append(f.blocks[p], f.size)
-	f.size += int64(len(b))
+	f.size += blockEntries * entryBytes
 	f.buf[p] = f.buf[p][:0]
+	if len(f.staged) == cap(f.staged) {
+		return f.writeStaged()
+	}
+	return nil
+}
+
+// writeStaged writes the staged blocks to the spill file.
+func (f *Finder) writeStaged() error {
+	if len(f.staged) == 0 {
+		return nil
+	}
+	if _, err := f.spill.WriteAt(f.staged, f.size-int64(len(f.staged))); err != nil {
+		return fmt.Errorf("duplicate keys: spill file: %w", err)
+	}
+	f.staged = f.staged[:0]
 	return nil
 }
 
@@ -120,6 +135,11 @@ func (f *Finder) Close() error {
 // Repeated returns every hash added more than once, sorted. The partitions are read in
 // parallel, one per core.
 func (f *Finder) Repeated(ctx context.Context) ([]uint64, error) {
+	if f.spill != nil {
+		if err := f.writeStaged(); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		mu      sync.Mutex
 		out     []uint64

@@ -266,6 +266,18 @@ func (j *scoreJob) columns() []string {
 	return cols
 }
 
+// categorical returns the columns a chunk reads as dictionaries: the scorecard's categorical
+// columns but the id, whose text goes to the scored table.
+func (j *scoreJob) categorical() []string {
+	var out []string
+	for _, c := range j.scorer.Categorical() {
+		if c != j.id {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func contains(xs []string, x string) bool {
 	for _, s := range xs {
 		if s == x {
@@ -589,7 +601,7 @@ func (t *tablePlan) score(ctx context.Context, job *scoreJob) ([]chunkResult, er
 // scoreChunk scores the row groups of one chunk into its part, and quarantines the rows it
 // refuses.
 func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChunk) (chunkResult, error) {
-	pf, err := pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem))
+	pf, err := pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem), pqscan.WithDictionaries(j.categorical()...))
 	if err != nil {
 		return chunkResult{}, err
 	}
@@ -616,6 +628,14 @@ func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChun
 	var schema *arrow.Schema
 	if len(w.refused) > 0 {
 		if schema, err = ingestSchema(ctx, st, c.file); err != nil {
+			return chunkResult{}, err
+		}
+		// Read the categories as the strings they are.
+		if pf, err = pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem)); err != nil {
+			return chunkResult{}, err
+		}
+		defer pf.Close()
+		if err := c.file.unchanged(pf); err != nil {
 			return chunkResult{}, err
 		}
 	}

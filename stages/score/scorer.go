@@ -191,6 +191,17 @@ func (s *Scorer) Columns() []string {
 	return out
 }
 
+// Categorical returns the names of the input columns that the scorecard bins as categories.
+func (s *Scorer) Categorical() []string {
+	var out []string
+	for _, c := range s.chars {
+		if !c.numeric {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
 // Scorecard returns the scorecard the scorer was compiled from.
 func (s *Scorer) Scorecard() *scorecard.Scorecard { return s.sc }
 
@@ -457,6 +468,18 @@ func (c *compiled) categories(col arrow.Array, attr []uint16) error {
 		byIndex := make([]uint16, dict.Len())
 		if err := c.categories(dict, byIndex); err != nil {
 			return err
+		}
+		if ix, ok := a.Indices().(*array.Int32); ok {
+			// Int32 indices (how pqscan reads a dictionary): one pass over the values.
+			nulls := ix.NullN() > 0
+			for i, k := range ix.Int32Values()[:len(attr)] {
+				if nulls && ix.IsNull(i) {
+					attr[i] = c.missing
+					continue
+				}
+				attr[i] = byIndex[k]
+			}
+			break
 		}
 		for i := range attr {
 			if a.IsNull(i) {

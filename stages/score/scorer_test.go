@@ -274,6 +274,57 @@ func TestIDColumn(t *testing.T) {
 	}
 }
 
+// TestScorerDictionaryIndices: categorical columns read as dictionaries of int32 indices (how
+// pqscan reads them), nulls and an offset included, score as the same columns as strings.
+func TestScorerDictionaryIndices(t *testing.T) {
+	s, _ := NewScorer(richCard(t))
+	full := richRecord(5000, 9)
+	defer full.Release()
+	rec := full.NewSlice(3, full.NumRows()) // a slice: columns with an offset
+	defer rec.Release()
+	cols := rec.Columns()
+	dictCols := make([]arrow.Array, len(cols))
+	fields := rec.Schema().Fields()
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	for j, c := range cols {
+		if fields[j].Name != "housing" && fields[j].Name != "region" {
+			c.Retain()
+			dictCols[j] = c
+			continue
+		}
+		b := array.NewDictionaryBuilder(memory.DefaultAllocator, dt).(*array.BinaryDictionaryBuilder)
+		for i := 0; i < c.Len(); i++ {
+			if c.IsNull(i) {
+				b.AppendNull()
+			} else {
+				b.AppendString(c.ValueStr(i))
+			}
+		}
+		full := b.NewArray()
+		dictCols[j] = array.NewSlice(full, 0, int64(full.Len())) // same rows, through a slice
+		full.Release()
+		b.Release()
+		fields[j].Type = dt
+	}
+	drec := array.NewRecord(arrow.NewSchema(fields, nil), dictCols, rec.NumRows())
+	defer drec.Release()
+	for _, c := range dictCols {
+		c.Release()
+	}
+	var want, got Batch
+	if err := s.Score(rec, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Score(drec, &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < want.Len(); i++ {
+		if got.Score[i] != want.Score[i] || got.PD[i] != want.PD[i] || got.Reason[0][i] != want.Reason[0][i] || got.Reason[2][i] != want.Reason[2][i] {
+			t.Fatalf("row %d: score %d pd %v, want %d %v", i, got.Score[i], got.PD[i], want.Score[i], want.PD[i])
+		}
+	}
+}
+
 func TestScorerSameForAnyBatching(t *testing.T) {
 	// Scoring a record whole or in slices gives the same rows (no state between batches).
 	s, _ := NewScorer(richCard(t))

@@ -32,8 +32,14 @@ func writeFile(t *testing.T, dir string, n int) storage.Location {
 	sch := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "x", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String}}, nil)
 	rec := array.NewRecord(sch, []arrow.Array{ib.NewArray(), xb.NewArray(), sb.NewArray()}, int64(n))
 	defer rec.Release()
+	return writeRecord(t, dir, rec)
+}
+
+// writeRecord writes rec as a Parquet file under dir in row groups of 100 rows.
+func writeRecord(t *testing.T, dir string, rec arrow.Record) storage.Location {
+	t.Helper()
 	loc := storage.MustParse(filepath.Join(dir, "t"))
-	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, loc, sch, ingest.PartOptions{RowGroupRows: 100})
+	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, loc, rec.Schema(), ingest.PartOptions{RowGroupRows: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,18 +208,7 @@ func TestScanDictionaries(t *testing.T) {
 	sch := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 	rec := array.NewRecord(sch, []arrow.Array{xb.NewArray(), sb.NewArray()}, n)
 	defer rec.Release()
-	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, storage.MustParse(filepath.Join(t.TempDir(), "t")), sch, ingest.PartOptions{RowGroupRows: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pw.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	files, err := pw.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := Open(context.Background(), storage.Local{}, storage.MustParse(files[0].Location), WithDictionaries("s", "x", "nope"))
+	f, err := Open(context.Background(), storage.Local{}, writeRecord(t, t.TempDir(), rec), WithDictionaries("s", "x", "nope"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -850,6 +850,9 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 	}
 	d := sort.Search(len(j.dups), func(k int) bool { return j.dups[k].row >= g0 })
 	w.rows += int64(n)
+	// The scoring of the kept rows goes to w.out a run of rows at a time: the rows from kept
+	// up to a refused row, the end of a record or the end of the batch.
+	kept := 0
 	for i := 0; i < n; i++ {
 		g := g0 + int64(i)
 		var reason string
@@ -865,12 +868,13 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 			d++
 		}
 		if reason != "" {
+			w.out.AppendRows(&w.batch, kept, i)
+			kept = i + 1
 			w.refused = append(w.refused, refusal{first + int64(i), reason})
 			w.byReason[codeOf(reason)]++
 			continue
 		}
 		w.used++
-		w.out.AppendRow(&w.batch, i)
 		switch {
 		case w.pseudo != nil && !hasID:
 			w.buf = strconv.AppendInt(w.buf[:0], g, 10)
@@ -884,12 +888,15 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 			w.outIDs = w.names.Append(w.outIDs, i)
 		}
 		w.outOffsets = append(w.outOffsets, int32(len(w.outIDs)))
-		if w.out.Len() == recordRows {
+		if len(w.outOffsets)-1 == recordRows {
+			w.out.AppendRows(&w.batch, kept, i+1)
+			kept = i + 1
 			if err := w.flush(); err != nil {
 				return err
 			}
 		}
 	}
+	w.out.AppendRows(&w.batch, kept, n)
 	return nil
 }
 

@@ -254,15 +254,15 @@ type Batch struct {
 // Len is the number of rows scored.
 func (b *Batch) Len() int { return len(b.Score) }
 
-// AppendRow appends the scoring of row i of src (score, PD, grade, tier, reasons), so that a
-// Batch can gather the rows of several batches into one record.
-func (b *Batch) AppendRow(src *Batch, i int) {
-	b.Score = append(b.Score, src.Score[i])
-	b.PD = append(b.PD, src.PD[i])
-	b.Grade = append(b.Grade, src.Grade[i])
-	b.Tier = append(b.Tier, src.Tier[i])
+// AppendRows appends the scoring of rows [from, to) of src (score, PD, grade, tier,
+// reasons), so that a Batch can gather the rows of several batches into one record.
+func (b *Batch) AppendRows(src *Batch, from, to int) {
+	b.Score = append(b.Score, src.Score[from:to]...)
+	b.PD = append(b.PD, src.PD[from:to]...)
+	b.Grade = append(b.Grade, src.Grade[from:to]...)
+	b.Tier = append(b.Tier, src.Tier[from:to]...)
 	for q := range b.Reason {
-		b.Reason[q] = append(b.Reason[q], src.Reason[q][i])
+		b.Reason[q] = append(b.Reason[q], src.Reason[q][from:to]...)
 	}
 }
 

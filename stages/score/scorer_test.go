@@ -420,3 +420,34 @@ func TestIDColumnHashes(t *testing.T) {
 		tc.col.Release()
 	}
 }
+
+// TestBatchAppendRows gathers runs of rows of a batch, and an empty run, into another: the
+// rows in order, every field.
+func TestBatchAppendRows(t *testing.T) {
+	s, _ := NewScorer(richCard(t))
+	rec := richRecord(100, 6)
+	defer rec.Release()
+	var whole, got Batch
+	s.Score(rec, &whole)
+	runs := [][2]int{{0, 10}, {10, 10}, {20, 35}, {99, 100}}
+	var rows []int
+	for _, r := range runs {
+		got.AppendRows(&whole, r[0], r[1])
+		for i := r[0]; i < r[1]; i++ {
+			rows = append(rows, i)
+		}
+	}
+	if got.Len() != len(rows) {
+		t.Fatalf("%d rows gathered, want %d", got.Len(), len(rows))
+	}
+	for k, i := range rows {
+		if got.Score[k] != whole.Score[i] || got.PD[k] != whole.PD[i] || got.Grade[k] != whole.Grade[i] || got.Tier[k] != whole.Tier[i] ||
+			got.Reason[0][k] != whole.Reason[0][i] || got.Reason[1][k] != whole.Reason[1][i] || got.Reason[2][k] != whole.Reason[2][i] {
+			t.Fatalf("gathered row %d differs from row %d", k, i)
+		}
+	}
+	got.Truncate()
+	if got.Len() != 0 {
+		t.Errorf("%d rows after Truncate", got.Len())
+	}
+}

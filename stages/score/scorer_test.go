@@ -319,24 +319,43 @@ func TestScorerDictionaryIndices(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < want.Len(); i++ {
-		if got.Score[i] != want.Score[i] || got.PD[i] != want.PD[i] || got.Reason[0][i] != want.Reason[0][i] || got.Reason[2][i] != want.Reason[2][i] {
+		if !sameRow(&got, i, &want, i) {
 			t.Fatalf("row %d: score %d pd %v, want %d %v", i, got.Score[i], got.PD[i], want.Score[i], want.PD[i])
 		}
 	}
 }
 
+// scoredRich scores n rows of richRecord (seed) with richCard; the caller releases the record.
+func scoredRich(t *testing.T, n int, seed uint64) (*Scorer, arrow.Record, *Batch) {
+	t.Helper()
+	s, err := NewScorer(richCard(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := richRecord(n, seed)
+	var b Batch
+	if err := s.Score(rec, &b); err != nil {
+		t.Fatal(err)
+	}
+	return s, rec, &b
+}
+
+// sameRow reports whether row i of a and row j of b are scored alike: every field.
+func sameRow(a *Batch, i int, b *Batch, j int) bool {
+	return a.Score[i] == b.Score[j] && a.PD[i] == b.PD[j] && a.Grade[i] == b.Grade[j] && a.Tier[i] == b.Tier[j] &&
+		a.Reason[0][i] == b.Reason[0][j] && a.Reason[1][i] == b.Reason[1][j] && a.Reason[2][i] == b.Reason[2][j]
+}
+
 func TestScorerSameForAnyBatching(t *testing.T) {
 	// Scoring a record whole or in slices gives the same rows (no state between batches).
-	s, _ := NewScorer(richCard(t))
-	rec := richRecord(3000, 4)
+	s, rec, whole := scoredRich(t, 3000, 4)
 	defer rec.Release()
-	var whole, part Batch
-	s.Score(rec, &whole)
+	var part Batch
 	for off := int64(0); off < rec.NumRows(); off += 700 {
 		sl := rec.NewSlice(off, min(off+700, rec.NumRows()))
 		s.Score(sl, &part)
 		for i := 0; i < part.Len(); i++ {
-			if part.Score[i] != whole.Score[int(off)+i] || part.PD[i] != whole.PD[int(off)+i] || part.Reason[2][i] != whole.Reason[2][int(off)+i] {
+			if !sameRow(&part, i, whole, int(off)+i) {
 				t.Fatalf("row %d differs in a slice", int(off)+i)
 			}
 		}
@@ -424,15 +443,13 @@ func TestIDColumnHashes(t *testing.T) {
 // TestBatchAppendRows gathers runs of rows of a batch, and an empty run, into another: the
 // rows in order, every field.
 func TestBatchAppendRows(t *testing.T) {
-	s, _ := NewScorer(richCard(t))
-	rec := richRecord(100, 6)
+	_, rec, whole := scoredRich(t, 100, 6)
 	defer rec.Release()
-	var whole, got Batch
-	s.Score(rec, &whole)
+	var got Batch
 	runs := [][2]int{{0, 10}, {10, 10}, {20, 35}, {99, 100}}
 	var rows []int
 	for _, r := range runs {
-		got.AppendRows(&whole, r[0], r[1])
+		got.AppendRows(whole, r[0], r[1])
 		for i := r[0]; i < r[1]; i++ {
 			rows = append(rows, i)
 		}
@@ -441,8 +458,7 @@ func TestBatchAppendRows(t *testing.T) {
 		t.Fatalf("%d rows gathered, want %d", got.Len(), len(rows))
 	}
 	for k, i := range rows {
-		if got.Score[k] != whole.Score[i] || got.PD[k] != whole.PD[i] || got.Grade[k] != whole.Grade[i] || got.Tier[k] != whole.Tier[i] ||
-			got.Reason[0][k] != whole.Reason[0][i] || got.Reason[1][k] != whole.Reason[1][i] || got.Reason[2][k] != whole.Reason[2][i] {
+		if !sameRow(&got, k, whole, i) {
 			t.Fatalf("gathered row %d differs from row %d", k, i)
 		}
 	}

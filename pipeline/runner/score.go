@@ -1,28 +1,33 @@
 package runner
 
-// The score job streams. Its input table is read in three passes, none of which holds the
+// The score job streams. Its input table is read in two passes, none of which holds the
 // table:
 //
 //  1. plan: the footers of every Parquet file (schema, row groups, rows), which fix each
 //     row's number in the table (files sorted by key, rows in file order) and cut every
 //     file into chunks of whole row groups of about a million rows;
-//  2. keys (when rows have an id): the id column alone, hashed into dupkeys' spill of 16
-//     bytes per row on disk, to find the ids that repeat; the rows of repeated hashes are
-//     read again to compare the ids themselves;
-//  3. score: the chunks in parallel, one per core; each reads only the id and scorecard
+//  2. score: the chunks in parallel, one per core; each reads only the id and scorecard
 //     columns of its row groups batch by batch, scores them, and writes its scored rows as
 //     one part file, scored/part-<file>-<chunk>.parquet; the rows it refuses are read again
 //     (all columns, only the row groups that hold them) into
 //     quarantine/part-<file>-<chunk>.parquet.
 //
+// Repeated ids are found as the ids are read for scoring: each is hashed into dupkeys' spill
+// of 8 bytes per row on disk, and once every chunk is scored, if a hash repeats, the ids are
+// read again to compare those of the repeated hashes. The chunks are scored as if no id repeated, the
+// usual case; a chunk that holds a repeated id is scored again once they are known, which
+// rewrites its parts as they are when the repeated ids are known from the start.
+//
 // Memory is one batch per core plus the part writers' row groups, whatever the row count.
 // A part holds the rows of one chunk in input order, so the bytes written depend only on the
 // input — not on the number of cores, nor on how the files are split between the processes
-// of a sharded run (shard.go), which every process plans alike and which the keys pass
-// reads whole, so that a repeated id is refused in the same row wherever it falls.
+// of a sharded run (shard.go), which every process plans alike and in which each process
+// reads the ids of the other shards' files first (the keys stage), so that a repeated id is
+// refused in the same row wherever it falls.
 //
 // CSV tables are streamed through stages/ingest instead (their column types are inferred
-// across the whole table), one chunk per file, in one process.
+// across the whole table), one chunk per file, in one process, after a keys stage that reads
+// their ids and finds the repeated ones.
 
 import (
 	"cmp"
@@ -141,9 +146,22 @@ func scoreTable(ctx context.Context, spec *jobs.Spec, env *Env, p placement) (*p
 		return nil, err
 	}
 	if job.id != "" {
+		job.keys = &keySet{f: dupkeys.New("")}
+		defer job.keys.f.Close()
+	}
+	if job.id != "" && (tbl.csv || tbl.shard.Count > 0) {
+		// The ids of the rows this process does not score: every row of a CSV table (read
+		// before scoring, whose duplicates are then known), the files of the other shards.
 		err = run.Stage(ctx, "keys", func(ctx context.Context) error {
-			job.dups, err = tbl.duplicates(ctx, job)
-			if err != nil {
+			if err := tbl.addKeys(ctx, job); err != nil {
+				return tableError(spec.Inputs.Table, err)
+			}
+			if !tbl.csv {
+				return nil
+			}
+			keys := job.keys
+			job.keys = nil
+			if job.dups, err = tbl.repeatedKeys(ctx, job, keys); err != nil {
 				return tableError(spec.Inputs.Table, err)
 			}
 			return nil
@@ -221,7 +239,10 @@ type scoreJob struct {
 	builder *score.RecordBuilder
 	// mem recycles the buffers of the Parquet readers and writers.
 	mem *bufpool.Pool
-	// dups lists the rows whose id repeats an earlier row's, sorted by row.
+	// keys gathers the hashed ids of the rows read while they are (nil once they are all
+	// read, or when rows have no id); dups lists the rows whose id repeats an earlier row's,
+	// sorted by row, once known.
+	keys *keySet
 	dups []dupRow
 }
 
@@ -243,6 +264,18 @@ func (j *scoreJob) columns() []string {
 		cols = append([]string{j.id}, cols...)
 	}
 	return cols
+}
+
+// categorical returns the columns a chunk reads as dictionaries: the scorecard's categorical
+// columns but the id, whose text goes to the scored table.
+func (j *scoreJob) categorical() []string {
+	var out []string
+	for _, c := range j.scorer.Categorical() {
+		if c != j.id {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func contains(xs []string, x string) bool {
@@ -383,50 +416,60 @@ func columnsOf(s *arrow.Schema) string {
 	return b.String()
 }
 
-// duplicates finds the rows whose id repeats an earlier row's, over the whole table (every
-// file, whichever shard scores it).
-func (t *tablePlan) duplicates(ctx context.Context, job *scoreJob) ([]dupRow, error) {
-	finder := dupkeys.New("")
-	defer finder.Close()
-	var mu sync.Mutex
-	err := t.scanIDs(ctx, job, true, func(col score.IDColumn, first int64, buf []byte) error {
-		n := col.Len()
-		hashes := make([]uint64, 0, n)
-		rows := make([]int64, 0, n)
-		seed := finder.Seed()
-		for i := 0; i < n; i++ {
-			if !col.Valid(i) {
+// keySet gathers the hashed ids of the rows of a run, from several goroutines.
+type keySet struct {
+	mu sync.Mutex
+	f  *dupkeys.Finder
+}
+
+// add records ids of the given hashes (IDColumn.Hashes).
+func (k *keySet) add(hashes []uint64) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, h := range hashes {
+		if err := k.f.Add(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addKeys adds to job.keys the ids of the files this process does not score (every file of
+// a CSV table), in parallel.
+func (t *tablePlan) addKeys(ctx context.Context, job *scoreJob) error {
+	return t.scanIDs(ctx, job, true, func(col score.IDColumn, first int64, _ []byte) error {
+		hashes, _ := col.Hashes(job.keys.f.Seed(), first, nil, nil)
+		return job.keys.add(hashes)
+	})
+}
+
+// repeatedKeys finds the rows whose id repeats an earlier row's among the ids of keys, which
+// must hold every row of the table (every file, whichever shard scores it). When a hash
+// repeats, the ids are read again, in row order, to compare those of the repeated hashes.
+func (t *tablePlan) repeatedKeys(ctx context.Context, job *scoreJob, keys *keySet) ([]dupRow, error) {
+	reps, err := keys.f.Repeated(ctx)
+	if err != nil || len(reps) == 0 {
+		return nil, err
+	}
+	repeated := make(map[uint64]bool, len(reps))
+	for _, h := range reps {
+		repeated[h] = true
+	}
+	res := dupkeys.NewResolver()
+	var (
+		dups   []dupRow
+		hashes []uint64
+		rows   []int64
+	)
+	err = t.scanIDs(ctx, job, false, func(col score.IDColumn, first int64, buf []byte) error {
+		hashes, rows = col.Hashes(keys.f.Seed(), first, hashes[:0], rows[:0])
+		for k, h := range hashes {
+			if !repeated[h] {
 				continue
 			}
-			hashes = append(hashes, col.Hash(seed, i, buf))
-			rows = append(rows, first+int64(i))
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for k, h := range hashes {
-			if err := finder.Add(h, rows[k]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	cands, err := finder.Candidates(ctx)
-	if err != nil || len(cands) == 0 {
-		return nil, err
-	}
-	// Equal hashes: compare the ids themselves, in row order.
-	res := dupkeys.NewResolver()
-	var dups []dupRow
-	k := 0
-	err = t.scanIDs(ctx, job, false, func(col score.IDColumn, first int64, buf []byte) error {
-		end := first + int64(col.Len())
-		for ; k < len(cands) && cands[k].Row < end; k++ {
-			buf = col.Append(buf[:0], int(cands[k].Row-first))
-			if f, dup := res.Add(cands[k], buf); dup {
-				dups = append(dups, dupRow{cands[k].Row, f})
+			buf = col.Append(buf[:0], int(rows[k]-first))
+			if f, dup := res.Add(dupkeys.Candidate{Row: rows[k], Hash: h}, buf); dup {
+				dups = append(dups, dupRow{rows[k], f})
 			}
 		}
 		return nil
@@ -435,8 +478,8 @@ func (t *tablePlan) duplicates(ctx context.Context, job *scoreJob) ([]dupRow, er
 }
 
 // scanIDs calls fn with the id column of every batch of the table and the table row number
-// of its first row: files in parallel when par is set (fn must then be safe for concurrent
-// use), else in row order.
+// of its first row: in row order, or, when par is set, the files that this process does not
+// score (every file of a CSV table) in parallel (fn must then be safe for concurrent use).
 func (t *tablePlan) scanIDs(ctx context.Context, job *scoreJob, par bool, fn func(col score.IDColumn, first int64, buf []byte) error) error {
 	if t.csv {
 		var row int64
@@ -452,12 +495,20 @@ func (t *tablePlan) scanIDs(ctx context.Context, job *scoreJob, par bool, fn fun
 		})
 		return err
 	}
+	files := t.files
 	workers := 1
 	if par {
+		// The ids of the files this process scores come with their scoring.
 		workers = runtime.GOMAXPROCS(0)
+		files = nil
+		for _, f := range t.files {
+			if !t.mine(f.index) {
+				files = append(files, f)
+			}
+		}
 	}
-	return parallel(ctx, len(t.files), workers, func(ctx context.Context, i int) error {
-		f := t.files[i]
+	return parallel(ctx, len(files), workers, func(ctx context.Context, i int) error {
+		f := files[i]
 		pf, err := pqscan.Open(ctx, t.st, f.loc, pqscan.WithAllocator(job.mem))
 		if err != nil {
 			return err
@@ -519,13 +570,38 @@ func (t *tablePlan) score(ctx context.Context, job *scoreJob) ([]chunkResult, er
 		results[i], err = job.scoreChunk(ctx, t.st, chunks[i])
 		return err
 	})
+	if err != nil || job.keys == nil {
+		return results, err
+	}
+	// The chunks were scored as if no id repeated; the ids they read are all known now.
+	keys := job.keys
+	job.keys = nil
+	if job.dups, err = t.repeatedKeys(ctx, job, keys); err != nil || len(job.dups) == 0 {
+		return results, err
+	}
+	// Score again the chunks that hold a repeated id, which rewrites their parts as they
+	// are when the repeated ids are known from the start.
+	var redo []int
+	for i, c := range chunks {
+		start := c.file.offset + c.firstRow
+		d := sort.Search(len(job.dups), func(k int) bool { return job.dups[k].row >= start })
+		if d < len(job.dups) && job.dups[d].row < start+c.rows {
+			redo = append(redo, i)
+		}
+	}
+	err = parallel(ctx, len(redo), runtime.GOMAXPROCS(0), func(ctx context.Context, k int) error {
+		i := redo[k]
+		var err error
+		results[i], err = job.scoreChunk(ctx, t.st, chunks[i])
+		return err
+	})
 	return results, err
 }
 
 // scoreChunk scores the row groups of one chunk into its part, and quarantines the rows it
 // refuses.
 func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChunk) (chunkResult, error) {
-	pf, err := pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem))
+	pf, err := pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem), pqscan.WithDictionaries(j.categorical()...))
 	if err != nil {
 		return chunkResult{}, err
 	}
@@ -552,6 +628,14 @@ func (j *scoreJob) scoreChunk(ctx context.Context, st storage.Store, c *planChun
 	var schema *arrow.Schema
 	if len(w.refused) > 0 {
 		if schema, err = ingestSchema(ctx, st, c.file); err != nil {
+			return chunkResult{}, err
+		}
+		// Read the categories as the strings they are.
+		if pf, err = pqscan.Open(ctx, st, c.file.loc, pqscan.WithAllocator(j.mem)); err != nil {
+			return chunkResult{}, err
+		}
+		defer pf.Close()
+		if err := c.file.unchanged(pf); err != nil {
 			return chunkResult{}, err
 		}
 	}
@@ -691,6 +775,9 @@ type chunkWriter struct {
 	out        score.Batch
 	outIDs     []byte
 	outOffsets []int32
+	// hashes and hashRows take the hashed ids of a batch for job.keys.
+	hashes   []uint64
+	hashRows []int64
 	// refused lists the refused rows (row numbers in the file) in order, with the reason.
 	refused  []refusal
 	rows     int64
@@ -755,8 +842,17 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 		w.names = score.NewIDColumn(rec.Column(rec.Schema().FieldIndices(j.id)[0]))
 	}
 	g0 := w.chunk.file.offset + first // table row of the batch's first row
+	if hasID && j.keys != nil {
+		w.hashes, w.hashRows = w.names.Hashes(j.keys.f.Seed(), g0, w.hashes[:0], w.hashRows[:0])
+		if err := j.keys.add(w.hashes); err != nil {
+			return err
+		}
+	}
 	d := sort.Search(len(j.dups), func(k int) bool { return j.dups[k].row >= g0 })
 	w.rows += int64(n)
+	// The scoring of the kept rows goes to w.out a run of rows at a time: the rows from kept
+	// up to a refused row, the end of a record or the end of the batch.
+	kept := 0
 	for i := 0; i < n; i++ {
 		g := g0 + int64(i)
 		var reason string
@@ -772,12 +868,13 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 			d++
 		}
 		if reason != "" {
+			w.out.AppendRows(&w.batch, kept, i)
+			kept = i + 1
 			w.refused = append(w.refused, refusal{first + int64(i), reason})
 			w.byReason[codeOf(reason)]++
 			continue
 		}
 		w.used++
-		w.out.AppendRow(&w.batch, i)
 		switch {
 		case w.pseudo != nil && !hasID:
 			w.buf = strconv.AppendInt(w.buf[:0], g, 10)
@@ -791,12 +888,15 @@ func (w *chunkWriter) score(rec arrow.Record, first int64) error {
 			w.outIDs = w.names.Append(w.outIDs, i)
 		}
 		w.outOffsets = append(w.outOffsets, int32(len(w.outIDs)))
-		if w.out.Len() == recordRows {
+		if len(w.outOffsets)-1 == recordRows {
+			w.out.AppendRows(&w.batch, kept, i+1)
+			kept = i + 1
 			if err := w.flush(); err != nil {
 				return err
 			}
 		}
 	}
+	w.out.AppendRows(&w.batch, kept, n)
 	return nil
 }
 

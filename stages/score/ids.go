@@ -1,7 +1,6 @@
 package score
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"strconv"
@@ -85,19 +84,64 @@ func (c IDColumn) Append(dst []byte, i int) []byte {
 	return append(dst, s...)
 }
 
-// Hash returns a hash of the id of row i (which must be Valid) under seed: equal ids hash
-// alike. Strings and integers are hashed as they are stored, without being formatted.
-func (c IDColumn) Hash(seed maphash.Seed, i int, scratch []byte) uint64 {
-	var b [8]byte
+// Hashes appends to hashes the hash of the id of every row that has one (Valid), under
+// seed, and to rows that row's number, first+i. Equal ids hash alike. Integers are hashed by
+// a bijection of their value (keyed by seed), so that different integer ids never share a
+// hash; strings are hashed as they are stored, other types as the text Append gives.
+func (c IDColumn) Hashes(seed maphash.Seed, first int64, hashes []uint64, rows []int64) ([]uint64, []int64) {
+	n := c.Len()
+	nulls := c.col.NullN() > 0
 	switch {
-	case c.str != nil:
-		return maphash.String(seed, c.str.Value(i))
 	case c.i64 != nil:
-		binary.LittleEndian.PutUint64(b[:], uint64(c.i64.Value(i)))
-		return maphash.Bytes(seed, b[:])
+		key := maphash.String(seed, "int")
+		values := c.i64.Int64Values()
+		for i, v := range values[:n] {
+			if nulls && c.col.IsNull(i) {
+				continue
+			}
+			hashes = append(hashes, mixInt(uint64(v)^key))
+			rows = append(rows, first+int64(i))
+		}
 	case c.i32 != nil:
-		binary.LittleEndian.PutUint64(b[:], uint64(int64(c.i32.Value(i))))
-		return maphash.Bytes(seed, b[:])
+		key := maphash.String(seed, "int")
+		values := c.i32.Int32Values()
+		for i, v := range values[:n] {
+			if nulls && c.col.IsNull(i) {
+				continue
+			}
+			hashes = append(hashes, mixInt(uint64(int64(v))^key))
+			rows = append(rows, first+int64(i))
+		}
+	case c.str != nil:
+		for i := 0; i < n; i++ {
+			if nulls && c.col.IsNull(i) {
+				continue
+			}
+			hashes = append(hashes, maphash.String(seed, c.str.Value(i)))
+			rows = append(rows, first+int64(i))
+		}
+	default:
+		var scratch []byte
+		for i := 0; i < n; i++ {
+			if !c.Valid(i) {
+				continue
+			}
+			scratch = c.Append(scratch[:0], i)
+			hashes = append(hashes, maphash.Bytes(seed, scratch))
+			rows = append(rows, first+int64(i))
+		}
 	}
-	return maphash.Bytes(seed, c.Append(scratch[:0], i))
+	return hashes, rows
+}
+
+// mixInt is the finaliser of SplitMix64: a bijection of the 64-bit integers that spreads
+// nearby integers over every bit (the Finder of stages/score/dupkeys partitions by the
+// top bits).
+func mixInt(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }

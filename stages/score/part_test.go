@@ -18,6 +18,7 @@ import (
 	"lendscore/schemas"
 	"lendscore/stages/ingest"
 	"lendscore/stages/score"
+	"lendscore/stages/score/arrays"
 )
 
 // scoredRecords scores a batch of rich rows and builds n records of them (every row, then
@@ -274,4 +275,42 @@ func rowsOf(rec arrow.Record) []string {
 		out[i] = b.String()
 	}
 	return out
+}
+
+// TestNullCodesWriteAsNullStrings: a string column of nulls written from a code column of an
+// empty dictionary (arrays.NullCodes, how RecordBuilder builds segment_name, service_tier and
+// lifecycle) gives the bytes of the same column written as plain Arrow strings, statistics
+// and all, over row groups that split the records.
+func TestNullCodesWriteAsNullStrings(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	write := func(dir string, col func(n int) arrow.Array) []byte {
+		opts := ingest.PartOptions{Compression: "zstd", Fast: true, RowGroupRows: 1000}
+		w, err := ingest.NewPartWriter(context.Background(), storage.Local{}, storage.MustParse(dir+"/"), schema, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{700, 700, 1} {
+			c := col(n)
+			rec := array.NewRecord(arrow.NewSchema([]arrow.Field{{Name: "s", Type: c.DataType(), Nullable: true}}, nil), []arrow.Array{c}, int64(n))
+			c.Release()
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			rec.Release()
+		}
+		if _, err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "part-00000.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dir := t.TempDir()
+	codes := write(filepath.Join(dir, "codes"), arrays.NullCodes)
+	strs := write(filepath.Join(dir, "strings"), func(n int) arrow.Array { return arrays.Nulls(arrow.BinaryTypes.String, n) })
+	if !bytes.Equal(codes, strs) {
+		t.Errorf("null code column: %d bytes, differing from the %d bytes of null strings", len(codes), len(strs))
+	}
 }

@@ -58,10 +58,21 @@ func NewRecordBuilder(s *Scorer, asOf arrow.Date32, model, version, runID string
 // codeColumns are the positions of the code columns.
 var codeColumns = []int{colGrade, colTier, colReason1, colReason2, colReason3, colModel, colVersion, colRunID}
 
-// encodedSchema is schemas.ScoredSchema with the code columns as dictionaries.
+// nullTextColumns are the positions of the string columns a score run leaves null in every
+// row (segment_name, service_tier, lifecycle). They too are built as code columns, of an
+// empty dictionary: Arrow writes a dense string column through a []parquet.ByteArray of
+// one slice per row, 24 bytes per row to allocate and fill for nothing but nulls, and a
+// code column from its indices; the Parquet bytes are the same.
+var nullTextColumns = []int{colSegmentName, colServiceTier, colLifecycle}
+
+// encodedSchema is schemas.ScoredSchema with the code columns and the null text columns as
+// dictionaries.
 func encodedSchema() *arrow.Schema {
 	fields := schemas.ScoredSchema().Fields()
 	for _, i := range codeColumns {
+		fields[i].Type = arrays.CodeType
+	}
+	for _, i := range nullTextColumns {
 		fields[i].Type = arrays.CodeType
 	}
 	return arrow.NewSchema(fields, nil)
@@ -172,13 +183,13 @@ func (r *RecordBuilder) constants(n int, cols []arrow.Array) {
 		r.consts = map[int]arrow.Array{
 			colAsOf:        arrays.Primitive(arrow.FixedWidthTypes.Date32, n, arrow.Date32Traits.CastToBytes(days)),
 			colSegment:     arrays.Nulls(arrow.PrimitiveTypes.Int32, n),
-			colSegmentName: arrays.Nulls(arrow.BinaryTypes.String, n),
+			colSegmentName: arrays.NullCodes(n),
 			colWarnings:    arrays.EmptyLists(schemas.ScoredSchema().Field(colWarnings).Type.(*arrow.ListType), n),
 			colModel:       arrays.Repeated(r.model, n),
 			colVersion:     arrays.Repeated(r.version, n),
 			colRunID:       arrays.Repeated(r.runID, n),
-			colServiceTier: arrays.Nulls(arrow.BinaryTypes.String, n),
-			colLifecycle:   arrays.Nulls(arrow.BinaryTypes.String, n),
+			colServiceTier: arrays.NullCodes(n),
+			colLifecycle:   arrays.NullCodes(n),
 		}
 	}
 	for i, c := range r.consts {

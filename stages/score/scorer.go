@@ -191,6 +191,17 @@ func (s *Scorer) Columns() []string {
 	return out
 }
 
+// Categorical returns the names of the input columns that the scorecard bins as categories.
+func (s *Scorer) Categorical() []string {
+	var out []string
+	for _, c := range s.chars {
+		if !c.numeric {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
 // Scorecard returns the scorecard the scorer was compiled from.
 func (s *Scorer) Scorecard() *scorecard.Scorecard { return s.sc }
 
@@ -243,15 +254,15 @@ type Batch struct {
 // Len is the number of rows scored.
 func (b *Batch) Len() int { return len(b.Score) }
 
-// AppendRow appends the scoring of row i of src (score, PD, grade, tier, reasons), so that a
-// Batch can gather the rows of several batches into one record.
-func (b *Batch) AppendRow(src *Batch, i int) {
-	b.Score = append(b.Score, src.Score[i])
-	b.PD = append(b.PD, src.PD[i])
-	b.Grade = append(b.Grade, src.Grade[i])
-	b.Tier = append(b.Tier, src.Tier[i])
+// AppendRows appends the scoring of rows [from, to) of src (score, PD, grade, tier,
+// reasons), so that a Batch can gather the rows of several batches into one record.
+func (b *Batch) AppendRows(src *Batch, from, to int) {
+	b.Score = append(b.Score, src.Score[from:to]...)
+	b.PD = append(b.PD, src.PD[from:to]...)
+	b.Grade = append(b.Grade, src.Grade[from:to]...)
+	b.Tier = append(b.Tier, src.Tier[from:to]...)
 	for q := range b.Reason {
-		b.Reason[q] = append(b.Reason[q], src.Reason[q][i])
+		b.Reason[q] = append(b.Reason[q], src.Reason[q][from:to]...)
 	}
 }
 
@@ -457,6 +468,18 @@ func (c *compiled) categories(col arrow.Array, attr []uint16) error {
 		byIndex := make([]uint16, dict.Len())
 		if err := c.categories(dict, byIndex); err != nil {
 			return err
+		}
+		if ix, ok := a.Indices().(*array.Int32); ok {
+			// Int32 indices (how pqscan reads a dictionary): one pass over the values.
+			nulls := ix.NullN() > 0
+			for i, k := range ix.Int32Values()[:len(attr)] {
+				if nulls && ix.IsNull(i) {
+					attr[i] = c.missing
+					continue
+				}
+				attr[i] = byIndex[k]
+			}
+			break
 		}
 		for i := range attr {
 			if a.IsNull(i) {

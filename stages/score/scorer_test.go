@@ -2,8 +2,10 @@ package score
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -272,18 +274,88 @@ func TestIDColumn(t *testing.T) {
 	}
 }
 
+// TestScorerDictionaryIndices: categorical columns read as dictionaries of int32 indices (how
+// pqscan reads them), nulls and an offset included, score as the same columns as strings.
+func TestScorerDictionaryIndices(t *testing.T) {
+	s, _ := NewScorer(richCard(t))
+	full := richRecord(5000, 9)
+	defer full.Release()
+	rec := full.NewSlice(3, full.NumRows()) // a slice: columns with an offset
+	defer rec.Release()
+	cols := rec.Columns()
+	dictCols := make([]arrow.Array, len(cols))
+	fields := rec.Schema().Fields()
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	for j, c := range cols {
+		if fields[j].Name != "housing" && fields[j].Name != "region" {
+			c.Retain()
+			dictCols[j] = c
+			continue
+		}
+		b := array.NewDictionaryBuilder(memory.DefaultAllocator, dt).(*array.BinaryDictionaryBuilder)
+		for i := 0; i < c.Len(); i++ {
+			if c.IsNull(i) {
+				b.AppendNull()
+			} else {
+				b.AppendString(c.ValueStr(i))
+			}
+		}
+		full := b.NewArray()
+		dictCols[j] = array.NewSlice(full, 0, int64(full.Len())) // same rows, through a slice
+		full.Release()
+		b.Release()
+		fields[j].Type = dt
+	}
+	drec := array.NewRecord(arrow.NewSchema(fields, nil), dictCols, rec.NumRows())
+	defer drec.Release()
+	for _, c := range dictCols {
+		c.Release()
+	}
+	var want, got Batch
+	if err := s.Score(rec, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Score(drec, &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < want.Len(); i++ {
+		if !sameRow(&got, i, &want, i) {
+			t.Fatalf("row %d: score %d pd %v, want %d %v", i, got.Score[i], got.PD[i], want.Score[i], want.PD[i])
+		}
+	}
+}
+
+// scoredRich scores n rows of richRecord (seed) with richCard; the caller releases the record.
+func scoredRich(t *testing.T, n int, seed uint64) (*Scorer, arrow.Record, *Batch) {
+	t.Helper()
+	s, err := NewScorer(richCard(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := richRecord(n, seed)
+	var b Batch
+	if err := s.Score(rec, &b); err != nil {
+		t.Fatal(err)
+	}
+	return s, rec, &b
+}
+
+// sameRow reports whether row i of a and row j of b are scored alike: every field.
+func sameRow(a *Batch, i int, b *Batch, j int) bool {
+	return a.Score[i] == b.Score[j] && a.PD[i] == b.PD[j] && a.Grade[i] == b.Grade[j] && a.Tier[i] == b.Tier[j] &&
+		a.Reason[0][i] == b.Reason[0][j] && a.Reason[1][i] == b.Reason[1][j] && a.Reason[2][i] == b.Reason[2][j]
+}
+
 func TestScorerSameForAnyBatching(t *testing.T) {
 	// Scoring a record whole or in slices gives the same rows (no state between batches).
-	s, _ := NewScorer(richCard(t))
-	rec := richRecord(3000, 4)
+	s, rec, whole := scoredRich(t, 3000, 4)
 	defer rec.Release()
-	var whole, part Batch
-	s.Score(rec, &whole)
+	var part Batch
 	for off := int64(0); off < rec.NumRows(); off += 700 {
 		sl := rec.NewSlice(off, min(off+700, rec.NumRows()))
 		s.Score(sl, &part)
 		for i := 0; i < part.Len(); i++ {
-			if part.Score[i] != whole.Score[int(off)+i] || part.PD[i] != whole.PD[int(off)+i] || part.Reason[2][i] != whole.Reason[2][int(off)+i] {
+			if !sameRow(&part, i, whole, int(off)+i) {
 				t.Fatalf("row %d differs in a slice", int(off)+i)
 			}
 		}
@@ -303,4 +375,95 @@ func BenchmarkScorer(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*float64(rec.NumRows())/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestIDColumnHashes: Hashes gives one hash per row with an id, numbered from first; equal
+// ids hash alike, in a sliced column too, and the distinct ids here hash apart (integers
+// never collide: their hash is a bijection).
+func TestIDColumnHashes(t *testing.T) {
+	mem := memory.DefaultAllocator
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{7, -3, 7, 0}, []bool{true, true, true, true})
+	ib.AppendNull()
+	ib.Append(-3)
+	i32 := array.NewInt32Builder(mem)
+	i32.AppendValues([]int32{7, 5, 7}, nil)
+	i32.AppendNull()
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"C1", "", "C1", "C2"}, nil)
+	sb.AppendNull()
+	fb := array.NewFloat64Builder(mem)
+	fb.AppendValues([]float64{1.5, math.NaN(), 1.5, 2}, nil)
+	seed := maphash.MakeSeed()
+	for _, tc := range []struct {
+		col  arrow.Array
+		rows []int64 // rows with an id, numbered from 100
+		same [][2]int
+	}{
+		{ib.NewArray(), []int64{100, 101, 102, 103, 105}, [][2]int{{0, 2}, {1, 5}}},
+		{i32.NewArray(), []int64{100, 101, 102}, [][2]int{{0, 2}}},
+		{sb.NewArray(), []int64{100, 101, 102, 103}, [][2]int{{0, 2}}},
+		{fb.NewArray(), []int64{100, 102, 103}, [][2]int{{0, 2}}},
+	} {
+		c := NewIDColumn(tc.col)
+		hashes, rows := c.Hashes(seed, 100, nil, nil)
+		if !slices.Equal(rows, tc.rows) || len(hashes) != len(rows) {
+			t.Errorf("%s: rows %v (%d hashes), want %v", tc.col.DataType(), rows, len(hashes), tc.rows)
+			continue
+		}
+		byRow := map[int]uint64{}
+		for k, r := range rows {
+			byRow[int(r-100)] = hashes[k]
+		}
+		distinct := map[uint64]bool{}
+		for _, h := range hashes {
+			distinct[h] = true
+		}
+		for _, p := range tc.same {
+			if byRow[p[0]] != byRow[p[1]] {
+				t.Errorf("%s: rows %d and %d hold the same id and hash apart", tc.col.DataType(), p[0], p[1])
+			}
+		}
+		if want := len(hashes) - len(tc.same); len(distinct) != want {
+			t.Errorf("%s: %d distinct hashes, want %d", tc.col.DataType(), len(distinct), want)
+		}
+		// A slice hashes its rows as the whole column does.
+		sl := array.NewSlice(tc.col, 2, int64(tc.col.Len()))
+		sh, sr := NewIDColumn(sl).Hashes(seed, 102, nil, nil)
+		for k, r := range sr {
+			if sh[k] != byRow[int(r-100)] {
+				t.Errorf("%s: row %d of a slice hashes to %x, the column to %x", tc.col.DataType(), r-100, sh[k], byRow[int(r-100)])
+			}
+		}
+		sl.Release()
+		tc.col.Release()
+	}
+}
+
+// TestBatchAppendRows gathers runs of rows of a batch, and an empty run, into another: the
+// rows in order, every field.
+func TestBatchAppendRows(t *testing.T) {
+	_, rec, whole := scoredRich(t, 100, 6)
+	defer rec.Release()
+	var got Batch
+	runs := [][2]int{{0, 10}, {10, 10}, {20, 35}, {99, 100}}
+	var rows []int
+	for _, r := range runs {
+		got.AppendRows(whole, r[0], r[1])
+		for i := r[0]; i < r[1]; i++ {
+			rows = append(rows, i)
+		}
+	}
+	if got.Len() != len(rows) {
+		t.Fatalf("%d rows gathered, want %d", got.Len(), len(rows))
+	}
+	for k, i := range rows {
+		if !sameRow(&got, k, whole, i) {
+			t.Fatalf("gathered row %d differs from row %d", k, i)
+		}
+	}
+	got.Truncate()
+	if got.Len() != 0 {
+		t.Errorf("%d rows after Truncate", got.Len())
+	}
 }

@@ -111,6 +111,13 @@ func Repeated(s string, n int) arrow.Array {
 	return Codes(dict, make([]int16, n), nil, 0)
 }
 
+// NullCodes is a code column of n nulls, its dictionary empty.
+func NullCodes(n int) arrow.Array {
+	dict := Strings(0, nil, []int32{0}, nil, 0)
+	defer dict.Release()
+	return Codes(dict, make([]int16, n), make([]byte, bitutil.BytesForBits(int64(n))), n)
+}
+
 // Nulls is a column of type t, int32 or string, of n nulls.
 func Nulls(t arrow.DataType, n int) arrow.Array {
 	valid := memory.NewBufferBytes(make([]byte, bitutil.BytesForBits(int64(n))))

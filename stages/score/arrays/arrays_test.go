@@ -71,6 +71,7 @@ func TestArrays(t *testing.T) {
 		{"NullableCodes", NullableCodes(dict, []int16{1, -1, 2, -1}), CodeType, []any{"A", nil, "C", nil}},
 		{"NullableCodes without nulls", NullableCodes(dict, []int16{1, 0}), CodeType, []any{"A", "B"}},
 		{"Repeated", Repeated("M1", 3), CodeType, []any{"M1", "M1", "M1"}},
+		{"NullCodes", NullCodes(3), CodeType, []any{nil, nil, nil}},
 		{"Nulls int32", Nulls(arrow.PrimitiveTypes.Int32, 2), arrow.PrimitiveTypes.Int32, []any{nil, nil}},
 		{"Nulls string", Nulls(arrow.BinaryTypes.String, 3), arrow.BinaryTypes.String, []any{nil, nil, nil}},
 		{"EmptyLists", EmptyLists(lt, 2), lt, []any{[]string{}, []string{}}},

@@ -2,20 +2,21 @@
 // table that must hold one row per customer — with memory that does not grow with the
 // number of keys.
 //
-// The design: each key is reduced to a 64-bit hash (hash/maphash, seeded per Finder) and
-// stored with its row number, 16 bytes per key, in one of 256 partitions chosen by the top
-// bits of the hash. A partition keeps its last 1,024 entries in memory and appends full
-// blocks of them to one temporary spill file, so a Finder holds 4 MB of buffers whatever
-// the number of keys, and the disk holds 16 bytes per key (160 MB for 10,000,000 keys).
-// Inputs of up to about 256,000 keys never touch the disk. Candidates then reads one
-// partition at a time (in parallel, one per core) into a hash table of hash → first row and
-// count, and returns every row whose hash occurs more than once: memory for one partition
-// per core, 64 bytes per key of a partition (2.5 MB per core for 10,000,000 keys).
+// The design: each key is reduced to a 64-bit hash (hash/maphash, seeded per Finder, or the
+// caller's own hash under the Finder's seed) and stored, 8 bytes per key, in one of 256
+// partitions chosen by the top bits of the hash. A partition keeps its last 1,024 hashes in
+// memory and appends full blocks of them to one temporary spill file (a megabyte of blocks
+// at a time), so a Finder holds 3 MB of buffers whatever the number of keys, and the disk holds 8 bytes per key (80 MB for
+// 10,000,000 keys). Inputs of up to about 256,000 keys never touch the disk. Repeated then
+// reads one partition at a time (in parallel, one per core) into a hash table of hash →
+// count, and returns every hash that occurs more than once: memory for one partition per
+// core, 24 bytes per key of a partition (1 MB per core for 10,000,000 keys).
 //
-// Equal hashes are candidates, not yet duplicates: two different keys share a 64-bit hash
-// with a probability of about n²/2⁶⁵ (3·10⁻⁶ for 10,000,000 keys). A Resolver, fed the keys
-// of the candidate rows in row order, makes the answer exact; it holds the keys of the
-// candidate rows only.
+// Repeated hashes are candidates, not yet duplicates: two different keys share a 64-bit
+// hash with a probability of about n²/2⁶⁵ (3·10⁻⁶ for 10,000,000 keys). The caller reads the
+// keys again, in row order, and hands those whose hash repeats to a Resolver, which makes
+// the answer exact; it holds the keys of those rows only. The usual input repeats no key,
+// and is read once.
 package dupkeys
 
 import (
@@ -35,27 +36,26 @@ const (
 	partitionBits = 8
 	partitions    = 1 << partitionBits
 	blockEntries  = 1024
-	entryBytes    = 16
+	entryBytes    = 8
 )
 
-// Finder collects the hashed keys of rows and finds the rows whose hashes repeat. Add keys
-// from one goroutine; Close removes the spill file.
+// Finder collects the hashes of keys and finds the hashes that repeat. Add keys from one
+// goroutine; Close removes the spill file.
 type Finder struct {
 	seed maphash.Seed
 	dir  string
 
-	buf    [partitions][]entry
+	buf    [partitions][]uint64
 	blocks [partitions][]int64 // spill file offsets of the full blocks of each partition
 	spill  *os.File
-	size   int64 // bytes in the spill file
+	size   int64 // bytes in the spill file, and staged for it
 	keys   int64
-	enc    []byte
+	// staged holds blocks on their way to the spill file, written a megabyte at a time.
+	staged []byte
 }
 
-type entry struct {
-	hash uint64
-	row  int64
-}
+// stagedBlocks is the number of blocks written to the spill file at once.
+const stagedBlocks = 128
 
 // New returns a Finder that spills to a temporary file in dir ("" is os.TempDir), created
 // when first needed.
@@ -73,13 +73,13 @@ func (f *Finder) Seed() maphash.Seed { return f.seed }
 // Keys returns the number of keys added.
 func (f *Finder) Keys() int64 { return f.keys }
 
-// Add records that row has a key with hash h (from Hash).
-func (f *Finder) Add(h uint64, row int64) error {
+// Add records a key of hash h (from Hash, or hashed under Seed).
+func (f *Finder) Add(h uint64) error {
 	p := h >> (64 - partitionBits)
 	if f.buf[p] == nil {
-		f.buf[p] = make([]entry, 0, blockEntries)
+		f.buf[p] = make([]uint64, 0, blockEntries)
 	}
-	f.buf[p] = append(f.buf[p], entry{h, row})
+	f.buf[p] = append(f.buf[p], h)
 	f.keys++
 	if len(f.buf[p]) == blockEntries {
 		return f.flush(int(p))
@@ -95,19 +95,29 @@ func (f *Finder) flush(p int) error {
 			return fmt.Errorf("duplicate keys: spill file: %w", err)
 		}
 		f.spill = file
-		f.enc = make([]byte, blockEntries*entryBytes)
+		f.staged = make([]byte, 0, stagedBlocks*blockEntries*entryBytes)
 	}
-	b := f.enc[:len(f.buf[p])*entryBytes]
-	for i, e := range f.buf[p] {
-		binary.LittleEndian.PutUint64(b[i*entryBytes:], e.hash)
-		binary.LittleEndian.PutUint64(b[i*entryBytes+8:], uint64(e.row))
-	}
-	if _, err := f.spill.WriteAt(b, f.size); err != nil {
-		return fmt.Errorf("duplicate keys: spill file: %w", err)
+	for _, h := range f.buf[p] {
+		f.staged = binary.LittleEndian.AppendUint64(f.staged, h)
 	}
 	f.blocks[p] = append(f.blocks[p], f.size)
-	f.size += int64(len(b))
+	f.size += blockEntries * entryBytes
 	f.buf[p] = f.buf[p][:0]
+	if len(f.staged) == cap(f.staged) {
+		return f.writeStaged()
+	}
+	return nil
+}
+
+// writeStaged writes the staged blocks to the spill file.
+func (f *Finder) writeStaged() error {
+	if len(f.staged) == 0 {
+		return nil
+	}
+	if _, err := f.spill.WriteAt(f.staged, f.size-int64(len(f.staged))); err != nil {
+		return fmt.Errorf("duplicate keys: spill file: %w", err)
+	}
+	f.staged = f.staged[:0]
 	return nil
 }
 
@@ -122,18 +132,17 @@ func (f *Finder) Close() error {
 	return errors.Join(err, os.Remove(name))
 }
 
-// Candidate is a row whose key hash occurs in more than one row.
-type Candidate struct {
-	Row  int64
-	Hash uint64
-}
-
-// Candidates returns every row whose key hash occurs more than once — first occurrences
-// included — sorted by row. The partitions are read in parallel, one per core.
-func (f *Finder) Candidates(ctx context.Context) ([]Candidate, error) {
+// Repeated returns every hash added more than once, sorted. The partitions are read in
+// parallel, one per core.
+func (f *Finder) Repeated(ctx context.Context) ([]uint64, error) {
+	if f.spill != nil {
+		if err := f.writeStaged(); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		mu      sync.Mutex
-		out     []Candidate
+		out     []uint64
 		firstEr error
 		next    = make(chan int)
 		wg      sync.WaitGroup
@@ -144,13 +153,13 @@ func (f *Finder) Candidates(ctx context.Context) ([]Candidate, error) {
 		go func() {
 			defer wg.Done()
 			var t table
-			var entries []entry
+			var hashes []uint64
 			raw := make([]byte, blockEntries*entryBytes)
 			for p := range next {
 				var err error
-				entries, err = f.partition(p, entries[:0], raw)
+				hashes, err = f.partition(p, hashes[:0], raw)
 				if err == nil {
-					found := t.repeated(entries)
+					found := t.repeated(hashes)
 					mu.Lock()
 					out = append(out, found...)
 					mu.Unlock()
@@ -176,33 +185,33 @@ func (f *Finder) Candidates(ctx context.Context) ([]Candidate, error) {
 	if firstEr != nil {
 		return nil, firstEr
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
 }
 
-// partition reads the entries of partition p: its spilled blocks, then its buffer.
-func (f *Finder) partition(p int, dst []entry, raw []byte) ([]entry, error) {
+// partition reads the hashes of partition p: its spilled blocks, then its buffer.
+func (f *Finder) partition(p int, dst []uint64, raw []byte) ([]uint64, error) {
 	for _, off := range f.blocks[p] {
 		if _, err := f.spill.ReadAt(raw, off); err != nil && err != io.EOF {
 			return nil, fmt.Errorf("duplicate keys: spill file: %w", err)
 		}
 		for i := 0; i < blockEntries; i++ {
-			dst = append(dst, entry{binary.LittleEndian.Uint64(raw[i*entryBytes:]), int64(binary.LittleEndian.Uint64(raw[i*entryBytes+8:]))})
+			dst = append(dst, binary.LittleEndian.Uint64(raw[i*entryBytes:]))
 		}
 	}
 	return append(dst, f.buf[p]...), nil
 }
 
-// table is an open-addressing hash table from key hash to the count of rows.
+// table is an open-addressing hash table from key hash to the count of keys.
 type table struct {
 	hashes []uint64
 	counts []int32
 }
 
-// repeated returns the entries whose hash occurs more than once.
-func (t *table) repeated(entries []entry) []Candidate {
+// repeated returns the hashes that occur more than once among hashes, once each.
+func (t *table) repeated(hashes []uint64) []uint64 {
 	size := 16
-	for size < 2*len(entries) {
+	for size < 2*len(hashes) {
 		size *= 2
 	}
 	if cap(t.hashes) < size {
@@ -211,32 +220,25 @@ func (t *table) repeated(entries []entry) []Candidate {
 	t.hashes, t.counts = t.hashes[:size], t.counts[:size]
 	clear(t.counts)
 	mask := uint64(size - 1)
-	slot := func(h uint64) uint64 {
+	var out []uint64
+	for _, h := range hashes {
 		k := h & mask
 		for t.counts[k] != 0 && t.hashes[k] != h {
 			k = (k + 1) & mask
 		}
-		return k
-	}
-	dups := 0
-	for _, e := range entries {
-		k := slot(e.hash)
-		t.hashes[k] = e.hash
+		t.hashes[k] = h
 		t.counts[k]++
 		if t.counts[k] == 2 {
-			dups++
-		}
-	}
-	if dups == 0 {
-		return nil
-	}
-	var out []Candidate
-	for _, e := range entries {
-		if t.counts[slot(e.hash)] > 1 {
-			out = append(out, Candidate{Row: e.row, Hash: e.hash})
+			out = append(out, h)
 		}
 	}
 	return out
+}
+
+// Candidate is a row whose key's hash repeats (Finder.Repeated).
+type Candidate struct {
+	Row  int64
+	Hash uint64
 }
 
 // Resolver turns candidates into exact duplicates: fed every candidate row with its key,

@@ -22,30 +22,39 @@ func dupsOf(keys []string) map[int64]int64 {
 	return out
 }
 
-// find runs a Finder and a Resolver over keys and returns row → first row of every
-// duplicate, and whether the finder spilled.
+// find runs a Finder and a Resolver over keys as their callers do — every key hashed and
+// added, then the keys of repeated hashes resolved in row order — and returns row → first
+// row of every duplicate, and whether the finder spilled.
 func find(t *testing.T, keys []string, dir string) (map[int64]int64, bool) {
 	t.Helper()
 	f := New(dir)
 	defer f.Close()
-	for i, k := range keys {
-		if err := f.Add(f.Hash([]byte(k)), int64(i)); err != nil {
+	for _, k := range keys {
+		if err := f.Add(f.Hash([]byte(k))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	spilled := f.spill != nil
-	cands, err := f.Candidates(context.Background())
+	reps, err := f.Repeated(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	repeated := map[uint64]bool{}
+	for k, h := range reps {
+		if k > 0 && reps[k-1] >= h {
+			t.Fatalf("repeated hashes not sorted and distinct at %d", k)
+		}
+		repeated[h] = true
+	}
 	r := NewResolver()
 	out := map[int64]int64{}
-	for k, c := range cands {
-		if k > 0 && cands[k-1].Row >= c.Row {
-			t.Fatalf("candidates not sorted by row at %d", k)
+	for i, k := range keys {
+		h := f.Hash([]byte(k))
+		if !repeated[h] {
+			continue
 		}
-		if first, dup := r.Add(c, []byte(keys[c.Row])); dup {
-			out[c.Row] = first
+		if first, dup := r.Add(Candidate{Row: int64(i), Hash: h}, []byte(k)); dup {
+			out[int64(i)] = first
 		}
 	}
 	return out, spilled
@@ -91,18 +100,18 @@ func TestResolverSeparatesCollisions(t *testing.T) {
 	keys := []string{"a", "b", "a", "c", "b", "b"}
 	f := New(t.TempDir())
 	defer f.Close()
-	for i := range keys {
-		f.Add(42, int64(i)) // every key has hash 42
+	for range keys {
+		f.Add(42) // every key has hash 42
 	}
-	cands, err := f.Candidates(context.Background())
-	if err != nil || len(cands) != len(keys) {
-		t.Fatalf("%d candidates, %v", len(cands), err)
+	reps, err := f.Repeated(context.Background())
+	if err != nil || len(reps) != 1 || reps[0] != 42 {
+		t.Fatalf("repeated hashes %v, %v; want [42]", reps, err)
 	}
 	r := NewResolver()
 	var got []string
-	for _, c := range cands {
-		if first, dup := r.Add(c, []byte(keys[c.Row])); dup {
-			got = append(got, fmt.Sprintf("%d<-%d", c.Row, first))
+	for i, k := range keys {
+		if first, dup := r.Add(Candidate{Row: int64(i), Hash: 42}, []byte(k)); dup {
+			got = append(got, fmt.Sprintf("%d<-%d", i, first))
 		}
 	}
 	if fmt.Sprint(got) != "[2<-0 4<-1 5<-1]" {
@@ -115,7 +124,7 @@ func TestFinderSpillErrorsAreReported(t *testing.T) {
 	defer f.Close()
 	var err error
 	for i := 0; i < blockEntries && err == nil; i++ {
-		err = f.Add(uint64(i), int64(i)) // all in partition 0: the block fills and spills
+		err = f.Add(uint64(i)) // all in partition 0: the block fills and spills
 	}
 	if err == nil {
 		t.Fatal("no error from a spill directory that does not exist")
@@ -130,10 +139,10 @@ func BenchmarkFinder(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		f := New(b.TempDir())
-		for i, k := range keys {
-			f.Add(f.Hash(k), int64(i))
+		for _, k := range keys {
+			f.Add(f.Hash(k))
 		}
-		if _, err := f.Candidates(context.Background()); err != nil {
+		if _, err := f.Repeated(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

@@ -38,16 +38,32 @@ type File struct {
 	r  storage.Reader
 	pf *pqfile.Reader
 	fr *pqarrow.FileReader
+	// dicts is set when columns are read as dictionaries (WithDictionaries).
+	dicts bool
 }
 
 // Option configures Open.
 type Option func(*options)
 
-type options struct{ mem memory.Allocator }
+type options struct {
+	mem   memory.Allocator
+	dicts []string
+}
 
 // WithAllocator makes the buffers of the batches Scan reads come from mem (default
 // memory.DefaultAllocator), such as a pool that recycles them (stages/score/bufpool).
 func WithAllocator(mem memory.Allocator) Option { return func(o *options) { o.mem = mem } }
+
+// WithDictionaries makes Scan read the named string columns as Arrow dictionaries (int32
+// indices into the distinct values of a column chunk) instead of one string per row: for
+// columns of few distinct values (categories), whose values can then be looked up once per
+// batch. Names that are not string columns of the file are ignored. Scan then reads one row
+// group at a time, so that no batch spans two row groups (each has its own dictionary,
+// which Arrow's reader cannot join into one batch): the last batch of a row group may be
+// short.
+func WithDictionaries(columns ...string) Option {
+	return func(o *options) { o.dicts = append(o.dicts, columns...) }
+}
 
 // Open opens the Parquet file at loc and reads its footer.
 func Open(ctx context.Context, st storage.Store, loc storage.Location, opts ...Option) (*File, error) {
@@ -69,7 +85,14 @@ func Open(ctx context.Context, st storage.Store, loc storage.Location, opts ...O
 		if err != nil {
 			return err
 		}
-		f.fr, err = pqarrow.NewFileReader(f.pf, pqarrow.ArrowReadProperties{}, o.mem)
+		var props pqarrow.ArrowReadProperties
+		for _, name := range o.dicts {
+			if i := f.pf.MetaData().Schema.ColumnIndexByName(name); i >= 0 {
+				props.SetReadDict(i, true)
+				f.dicts = true
+			}
+		}
+		f.fr, err = pqarrow.NewFileReader(f.pf, props, o.mem)
 		if err != nil {
 			return err
 		}
@@ -100,6 +123,14 @@ func (f *File) Close() error { return f.r.Close() }
 // record. The records' columns are in the order of the file's schema.
 func (f *File) Scan(ctx context.Context, columns []string, rowGroups []int, batchRows int, fn func(arrow.Record) error) error {
 	if len(rowGroups) == 0 {
+		return nil
+	}
+	if f.dicts && len(rowGroups) > 1 {
+		for _, g := range rowGroups {
+			if err := f.Scan(ctx, columns, []int{g}, batchRows, fn); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	var leaves []int

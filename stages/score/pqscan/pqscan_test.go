@@ -32,8 +32,14 @@ func writeFile(t *testing.T, dir string, n int) storage.Location {
 	sch := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "x", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String}}, nil)
 	rec := array.NewRecord(sch, []arrow.Array{ib.NewArray(), xb.NewArray(), sb.NewArray()}, int64(n))
 	defer rec.Release()
+	return writeRecord(t, dir, rec)
+}
+
+// writeRecord writes rec as a Parquet file under dir in row groups of 100 rows.
+func writeRecord(t *testing.T, dir string, rec arrow.Record) storage.Location {
+	t.Helper()
 	loc := storage.MustParse(filepath.Join(dir, "t"))
-	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, loc, sch, ingest.PartOptions{RowGroupRows: 100})
+	pw, err := ingest.NewPartWriter(context.Background(), storage.Local{}, loc, rec.Schema(), ingest.PartOptions{RowGroupRows: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +183,56 @@ func TestScanWithPool(t *testing.T) {
 	}
 	if pool.Held() == 0 {
 		t.Error("no buffer came back to the pool")
+	}
+}
+
+// TestScanDictionaries: WithDictionaries reads the named string column as a dictionary of
+// int32 indices holding the same strings and nulls, row group by row group (each with its
+// own dictionary), leaves other columns as they are, and ignores names that are not string
+// columns of the file.
+func TestScanDictionaries(t *testing.T) {
+	mem := memory.DefaultAllocator
+	xb, sb := array.NewFloat64Builder(mem), array.NewStringBuilder(mem)
+	const n = 250
+	want := make([]string, n)
+	for i := 0; i < n; i++ {
+		xb.Append(float64(i))
+		if i%5 == 0 {
+			sb.AppendNull()
+			want[i] = "null"
+			continue
+		}
+		want[i] = fmt.Sprint("v", i/100, "-", i%7) // other values in every row group
+		sb.Append(want[i])
+	}
+	sch := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Float64}, {Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	rec := array.NewRecord(sch, []arrow.Array{xb.NewArray(), sb.NewArray()}, n)
+	defer rec.Release()
+	f, err := Open(context.Background(), storage.Local{}, writeRecord(t, t.TempDir(), rec), WithDictionaries("s", "x", "nope"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got []string
+	err = f.Scan(context.Background(), []string{"x", "s"}, []int{0, 1, 2}, 64, func(rec arrow.Record) error {
+		if _, ok := rec.Column(0).(*array.Float64); !ok {
+			t.Fatalf("x read as %s", rec.Column(0).DataType())
+		}
+		d, ok := rec.Column(1).(*array.Dictionary)
+		if !ok || d.Indices().DataType().ID() != arrow.INT32 {
+			t.Fatalf("s read as %s", rec.Column(1).DataType())
+		}
+		values := d.Dictionary().(*array.String)
+		for i := 0; i < d.Len(); i++ {
+			if d.IsNull(i) {
+				got = append(got, "null")
+			} else {
+				got = append(got, values.Value(d.GetValueIndex(i)))
+			}
+		}
+		return nil
+	})
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("read %d values, %v; differ from the %d written", len(got), err, len(want))
 	}
 }

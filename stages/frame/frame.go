@@ -15,7 +15,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/compute"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"lendscore/schemas"
@@ -194,6 +193,55 @@ func (c *Column) appendNum(null bool, v float64) {
 	c.Num = append(c.Num, v)
 }
 
+// refusedRows returns the rows of rec whose reason is not empty: the record's columns sliced
+// at every run of such rows and concatenated (Arrow's filter kernel grows the buffers of a
+// string column a row at a time, which costs seconds a million rows).
+func refusedRows(rec arrow.Record, reasons []string, mem memory.Allocator) (arrow.Record, error) {
+	var runs [][2]int64
+	for i := 0; i < len(reasons); {
+		if reasons[i] == "" {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(reasons) && reasons[j] != "" {
+			j++
+		}
+		runs = append(runs, [2]int64{int64(i), int64(j)})
+		i = j
+	}
+	if len(runs) == 1 {
+		return rec.NewSlice(runs[0][0], runs[0][1]), nil
+	}
+	rows := int64(0)
+	for _, r := range runs {
+		rows += r[1] - r[0]
+	}
+	cols := make([]arrow.Array, rec.NumCols())
+	parts := make([]arrow.Array, len(runs))
+	for c, col := range rec.Columns() {
+		for k, r := range runs {
+			parts[k] = array.NewSlice(col, r[0], r[1])
+		}
+		joined, err := array.Concatenate(parts, mem)
+		for _, p := range parts {
+			p.Release()
+		}
+		if err != nil {
+			for _, a := range cols[:c] {
+				a.Release()
+			}
+			return nil, fmt.Errorf("column %s: %w", rec.ColumnName(c), err)
+		}
+		cols[c] = joined
+	}
+	out := array.NewRecord(rec.Schema(), cols, rows)
+	for _, a := range cols {
+		a.Release()
+	}
+	return out, nil
+}
+
 // Quarantine builds the quarantine records of tbl: every row whose reason (indexed by row
 // number over the whole table, "" = kept) is not empty, unchanged, plus _source_file,
 // _source_row and reason (schemas.Quarantine). It returns nil when no row was refused.
@@ -203,25 +251,21 @@ func Quarantine(ctx context.Context, tbl *ingest.Table, reasons []string) ([]arr
 	var out []arrow.Record
 	var base int
 	for _, b := range tbl.Batches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		n := int(b.Record.NumRows())
-		mb := array.NewBooleanBuilder(mem)
 		refused := 0
-		for i := 0; i < n; i++ {
-			r := reasons[base+i] != ""
-			mb.Append(r)
-			if r {
+		for _, r := range reasons[base : base+n] {
+			if r != "" {
 				refused++
 			}
 		}
-		mask := mb.NewBooleanArray()
-		mb.Release()
 		if refused == 0 {
-			mask.Release()
 			base += n
 			continue
 		}
-		kept, err := compute.FilterRecordBatch(ctx, b.Record, mask, compute.DefaultFilterOptions())
-		mask.Release()
+		kept, err := refusedRows(b.Record, reasons[base:base+n], mem)
 		if err != nil {
 			return nil, fmt.Errorf("quarantine: %w", err)
 		}

@@ -3,6 +3,7 @@ package frame
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -121,5 +122,48 @@ func TestQuarantine(t *testing.T) {
 	none, err := Quarantine(context.Background(), tbl, make([]string, 5))
 	if err != nil || none != nil {
 		t.Errorf("nothing refused: %v %v", none, err)
+	}
+}
+
+// TestRefusedRows keeps the refused rows of a record, in runs and alone, nulls included.
+func TestRefusedRows(t *testing.T) {
+	sch := arrow.NewSchema([]arrow.Field{
+		{Name: "k", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sch)
+	defer b.Release()
+	for i := range 10 {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		if i%4 == 1 {
+			b.Field(1).AppendNull()
+		} else {
+			b.Field(1).(*array.StringBuilder).Append(strings.Repeat("x", i))
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	for _, c := range []struct {
+		refused []int
+	}{{[]int{0, 1, 2}}, {[]int{1, 2, 5, 8, 9}}, {[]int{9}}, {[]int{0, 3, 6}}} {
+		reasons := make([]string, 10)
+		for _, i := range c.refused {
+			reasons[i] = "r"
+		}
+		got, err := refusedRows(rec, reasons, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(got.NumRows()) != len(c.refused) {
+			t.Fatalf("%v: %d rows", c.refused, got.NumRows())
+		}
+		ks, ss := got.Column(0).(*array.Int64), got.Column(1).(*array.String)
+		for k, i := range c.refused {
+			wantNull := i%4 == 1
+			if ks.Value(k) != int64(i) || ss.IsNull(k) != wantNull || (!wantNull && ss.Value(k) != strings.Repeat("x", i)) {
+				t.Errorf("%v: row %d is %d %q (null %v)", c.refused, k, ks.Value(k), ss.Value(k), ss.IsNull(k))
+			}
+		}
+		got.Release()
 	}
 }

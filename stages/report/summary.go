@@ -489,8 +489,9 @@ type pdCursor struct {
 	mem   []pdEntry
 	spill *frame.Spill
 	run   pdRun
-	read  int // entries of the run read from the spill
-	block []pdEntry
+	read  int       // entries of the run read from the spill
+	block []pdEntry // what is left of the block read last
+	buf   []pdEntry // the block's storage
 	raw   []byte
 	head  pdEntry
 }
@@ -513,12 +514,12 @@ func (c *pdCursor) next() bool {
 		}
 		if c.raw == nil {
 			c.raw = make([]byte, pdBlock*pdEntryBytes)
-			c.block = make([]pdEntry, 0, pdBlock)
+			c.buf = make([]pdEntry, pdBlock)
 		}
 		raw := c.raw[:m*pdEntryBytes]
 		c.spill.ReadAt(raw, c.run.at+int64(c.read*pdEntryBytes))
 		c.read += m
-		c.block = c.block[:m]
+		c.block = c.buf[:m]
 		for i := range c.block {
 			c.block[i] = pdEntry{key: binary.LittleEndian.Uint64(raw[i*pdEntryBytes:]), meta: binary.LittleEndian.Uint16(raw[i*pdEntryBytes+8:])}
 		}

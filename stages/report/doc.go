@@ -6,10 +6,13 @@
 // card in Markdown and as one self-contained HTML file with inline SVG
 // charts.
 //
-// Validate works on the scored rows of each sample and returns aggregates
-// only; ModelCard works on those aggregates and never sees a row. Both are
-// deterministic: the same input gives byte-identical output, whatever
-// GOMAXPROCS.
+// Validate works on a summary of each sample — its scores counted by value,
+// its rows per grade and attribute, its PDs sorted (on a spill file when they
+// are many) — given as scored rows or built batch by batch with a
+// SummaryBuilder, so that a sample of any size is validated without holding
+// its rows; it returns aggregates only. ModelCard works on those aggregates
+// and never sees a row. Both are deterministic: the same input gives
+// byte-identical output, whatever GOMAXPROCS.
 //
 // # In a run
 //
@@ -18,7 +21,7 @@
 // Validation.Stability:
 //
 //	v, err := report.Validate(report.ValidationInput{
-//		Samples:   samples, // train, test, oot: Score, Bad, PD, Grade, Attr
+//		Samples:   samples, // train, test, oot: each a Summary (or Score, Bad, PD, Grade, Attr)
 //		Higher:    metrics.HigherGood,
 //		Scorecard: sc,
 //	}, thresholds)

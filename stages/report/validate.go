@@ -319,8 +319,10 @@ func (v *Validation) Stability() map[string]float64 {
 // Validate computes the validation figures of every sample in in and marks
 // each with a traffic light from th (zero bands take their defaults).
 //
-// Per sample: metrics.Evaluate (AUC with DeLong interval, Gini, KS, Brier,
-// log-loss), the gains table by score group, ROC and KS curves, the
+// Every figure comes from the sample's summary (its own, or one made of its
+// rows; see Summary). Per sample: AUC with DeLong interval, Gini and KS
+// (metrics.Ranking), Brier and log-loss (metrics.Calibrate), the gains table
+// by score group, ROC and KS curves, the
 // goods/bads score histogram, Hosmer-Lemeshow (with PD), calibration per
 // grade with binomial and Jeffreys tests (with PD and grades), the HHI of the
 // grade distribution (with grades), PSI of the score and CSI of each

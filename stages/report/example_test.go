@@ -106,3 +106,31 @@ func ExampleModelCard() {
 	// ## Caveats
 	// charts: 8
 }
+
+// A sample summarised batch by batch, as a train run summarises the rows it scores, gives
+// the figures of its rows: the train AUC of ExampleValidate, from two batches.
+func ExampleSummaryBuilder() {
+	train := twoSamples()[0]
+	b := report.NewSummaryBuilder(nil, false, nil) // no scorecard; PDs stay in memory
+	for _, part := range [][2]int{{0, 9}, {9, 16}} {
+		lo, hi := part[0], part[1]
+		err := b.Add(report.Sample{Score: train.Score[lo:hi], Bad: train.Bad[lo:hi], PD: train.PD[lo:hi], Grade: train.Grade[lo:hi]})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	sum, err := b.Summary()
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := report.Validate(report.ValidationInput{
+		Samples: []report.Sample{{Name: "train", Summary: sum}},
+		Higher:  metrics.HigherGood,
+	}, report.DefaultThresholds())
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := v.Sample("train")
+	fmt.Printf("rows %d, bads %d, AUC %.4f, grades %d\n", s.Rows, s.Bads, s.Metrics.AUC, len(s.Calibration))
+	// Output: rows 16, bads 5, AUC 0.8364, grades 3
+}

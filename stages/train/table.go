@@ -3,8 +3,10 @@ package train
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -243,18 +245,25 @@ type Builder struct {
 	file      int   // the current batch's FileIndex
 	firstRow  int64 // the current batch's FirstRow
 	fileNames map[int]string
-	// seenNum and seenText map the ids of used rows to where they were read: their input
-	// file and row in it (place).
-	seenNum  map[uint64]int64
-	seenText map[string]int64
-	lastNum  float64
-	lastText string
-	ordered  bool // ids so far strictly increasing: no repeat possible
+	// seenNum maps the ids of used rows (their float bits) to the used row that has each;
+	// seenHash does the same for text ids by a hash of their text, checked against the text
+	// of the used row found (the table keeps it): 16 bytes an id instead of a copy of its
+	// text. seenOther holds, by text, the few ids whose hash an earlier, different id took,
+	// with where they were read (place).
+	seenNum   map[uint64]int64
+	seenHash  map[uint64]int64
+	seenOther map[string]int64
+	hashText  func(string) uint64 // maphash with a seed of the builder's; tests make it collide
+	lastNum   float64
+	lastText  string
+	ordered   bool // ids so far strictly increasing: no repeat possible
 }
 
 // NewBuilder returns a builder for tables read with rules.
 func NewBuilder(rules Rules) *Builder {
-	return &Builder{rules: rules, t: &Table{Refused: map[string]int64{}}, ordered: true, fileNames: map[int]string{}}
+	seed := maphash.MakeSeed()
+	return &Builder{rules: rules, t: &Table{Refused: map[string]int64{}}, ordered: true, fileNames: map[int]string{},
+		hashText: func(s string) uint64 { return maphash.String(seed, s) }}
 }
 
 // start resolves the columns of the first batch's schema.
@@ -334,7 +343,7 @@ func (b *Builder) start(s *arrow.Schema) error {
 	}
 	b.candVals = make([][]float64, len(b.cands))
 	if r.UniqueID && b.id >= 0 {
-		b.seenNum, b.seenText = map[uint64]int64{}, map[string]int64{}
+		b.seenNum, b.seenHash, b.seenOther = map[uint64]int64{}, map[uint64]int64{}, map[string]int64{}
 	}
 	return nil
 }
@@ -571,6 +580,7 @@ func (b *Builder) duplicateReason(first int64) string {
 // table is built from the ids kept so far at the first id out of order.
 func (b *Builder) checkID(i int, at int64) string {
 	r := b.rules
+	next := int64(b.t.Used()) // the used row this one becomes, if kept
 	if b.icol.Kind == frame.Numeric {
 		v := b.icol.Num[i]
 		if math.IsNaN(v) {
@@ -580,7 +590,7 @@ func (b *Builder) checkID(i int, at int64) string {
 			return "" // repeats are found over all shards (Assembler)
 		}
 		if b.ordered {
-			if b.t.idNum.Len()+len(b.used) == 0 || v > b.lastNum {
+			if next == 0 || v > b.lastNum {
 				b.lastNum = v
 				return ""
 			}
@@ -589,9 +599,9 @@ func (b *Builder) checkID(i int, at int64) string {
 		}
 		key := math.Float64bits(v)
 		if first, dup := b.seenNum[key]; dup {
-			return b.duplicateReason(first)
+			return b.duplicateReason(b.placeOfUsed(first))
 		}
-		b.seenNum[key] = at
+		b.seenNum[key] = next
 		return ""
 	}
 	s, ok := b.icol.Text(i)
@@ -602,49 +612,86 @@ func (b *Builder) checkID(i int, at int64) string {
 		return ""
 	}
 	if b.ordered {
-		if b.t.idText.Len()+len(b.used) == 0 || s > b.lastText {
+		if next == 0 || s > b.lastText {
 			b.lastText = s // cloned when the batch ends
 			return ""
 		}
 		b.ordered = false
 		b.fillSeen()
 	}
-	if first, dup := b.seenText[s]; dup {
-		return b.duplicateReason(first)
+	h := b.hashText(s)
+	first, taken := b.seenHash[h]
+	switch {
+	case !taken:
+		b.seenHash[h] = next
+	case b.usedText(first) == s:
+		return b.duplicateReason(b.placeOfUsed(first))
+	default: // another id has this hash
+		if place, dup := b.seenOther[s]; dup {
+			return b.duplicateReason(place)
+		}
+		b.seenOther[strings.Clone(s)] = at
 	}
-	b.seenText[strings.Clone(s)] = at
 	return ""
+}
+
+// usedText returns the id of used row k: kept in the table, or one of this batch's.
+func (b *Builder) usedText(k int64) string {
+	if kept := int64(b.t.idText.Len()); k >= kept {
+		return b.icol.Str[b.used[k-kept]]
+	}
+	s, _ := b.t.idText.Value(int(k))
+	return s
+}
+
+// placeOfUsed returns where used row k was read (place): for a row of this batch from the
+// batch's first row, for an earlier one from the files' counts and the refused rows.
+func (b *Builder) placeOfUsed(k int64) int64 {
+	t := b.t
+	if kept := int64(len(t.Bad) - len(b.used)); k >= kept {
+		return place(b.file, b.firstRow+int64(b.used[k-kept]))
+	}
+	var input int64 // input row of the file's first row
+	for _, f := range t.files {
+		if k >= f.Used {
+			k -= f.Used
+			input += f.Input
+			continue
+		}
+		// The smallest row r of the file with k+1 used rows in [0, r]: rows minus the
+		// refused ones among them.
+		refusedTo := func(r int64) int64 {
+			return int64(sort.Search(len(t.refused), func(q int) bool { return t.refused[q] > input+r })) -
+				int64(sort.Search(len(t.refused), func(q int) bool { return t.refused[q] >= input }))
+		}
+		r := sort.Search(int(f.Input), func(r int) bool { return int64(r)+1-refusedTo(int64(r)) > k })
+		return place(f.Index, int64(r))
+	}
+	panic(fmt.Sprintf("train: used row %d beyond the table's", k))
 }
 
 // fillSeen fills the lookup table of ids with the ids of the used rows so far: those kept
 // in the table and those of the current batch (b.used, not yet appended).
 func (b *Builder) fillSeen() {
-	// Where the used rows so far were read, in order: the kept ones of every file (the
-	// current one's rows before this batch included), then those of this batch.
-	rows := make([]int64, 0, b.t.Used()+len(b.used))
-	for file, row := range b.t.places() { // the current batch is not counted yet
-		rows = append(rows, place(file, row))
-	}
-	for _, i := range b.used {
-		rows = append(rows, place(b.file, b.firstRow+int64(i)))
-	}
 	if b.icol.Kind == frame.Numeric {
 		kept := make([]float64, b.t.idNum.Len())
 		b.t.idNum.Decode(kept, 0)
 		for k, v := range kept {
-			b.seenNum[math.Float64bits(v)] = rows[k]
+			b.seenNum[math.Float64bits(v)] = int64(k)
 		}
 		for k, i := range b.used {
-			b.seenNum[math.Float64bits(b.icol.Num[i])] = rows[b.t.idNum.Len()+k]
+			b.seenNum[math.Float64bits(b.icol.Num[i])] = int64(len(kept) + k)
 		}
 		return
 	}
-	for k := 0; k < b.t.idText.Len(); k++ {
-		s, _ := b.t.idText.Value(k)
-		b.seenText[s] = rows[k]
-	}
-	for k, i := range b.used {
-		b.seenText[strings.Clone(b.icol.Str[i])] = rows[b.t.idText.Len()+k]
+	for k := range int64(b.t.idText.Len() + len(b.used)) {
+		s := b.usedText(k)
+		h := b.hashText(s)
+		if _, taken := b.seenHash[h]; taken { // the ids so far differ: another id's hash
+			b.seenOther[strings.Clone(s)] = b.placeOfUsed(k)
+			continue
+		}
+		b.seenHash[h] = k
 	}
 }
 

@@ -306,3 +306,37 @@ func TestAttrMatchesScorecard(t *testing.T) {
 		t.Errorf("scored %d rows of %d", rows, len(p.Used))
 	}
 }
+
+// TestBuilderIDHashCollisions: text ids are looked up by a hash of their text; ids that
+// share a hash must still be told apart. With a hash that makes most ids collide, the
+// builder refuses exactly the rows, for exactly the reasons, that it refuses with its own.
+func TestBuilderIDHashCollisions(t *testing.T) {
+	tbl := dirtyTable(t, 3000, 400, false)
+	rules := Rules{Target: "y", Bad: "bad", ID: "id", UniqueID: true, Split: Split{Method: "random", TestFraction: 0.3, Seed: 5},
+		Candidates: []string{"x", "k", "c"}}
+	want := buildTable(t, tbl, rules)
+	b := NewBuilder(rules)
+	b.hashText = func(s string) uint64 { return uint64(s[len(s)-1]) } // ten hashes for all ids
+	for _, batch := range tbl.Batches {
+		if err := b.Add(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := b.Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	if want.Refused["duplicate_key"] < 20 {
+		t.Fatalf("refused %v: too few repeated ids to test", want.Refused)
+	}
+	if len(b.seenOther) < 100 {
+		t.Fatalf("%d ids looked up by text: the hash does not collide enough", len(b.seenOther))
+	}
+	if fmt.Sprint(got.Refused) != fmt.Sprint(want.Refused) || !slices.Equal(got.Bad, want.Bad) || !slices.Equal(got.Sample, want.Sample) {
+		t.Errorf("refused %v, want %v", got.Refused, want.Refused)
+	}
+	if g, w := quarantined(got), quarantined(want); !slices.Equal(g, w) {
+		t.Errorf("quarantine differs: %d rows versus %d", len(g), len(w))
+	}
+}

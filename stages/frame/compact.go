@@ -102,7 +102,7 @@ func (c *NumericColumn) spillChunk(ch *numChunk) {
 	default:
 		b = asBytes(ch.raw)
 	}
-	ch.at = c.spill.put(b)
+	ch.at = c.spill.Write(b)
 	ch.spilled = true
 	ch.u8, ch.u16, ch.u32, ch.raw = nil, nil, nil, nil
 }
@@ -127,7 +127,7 @@ func (c *NumericColumn) view(ch *numChunk, off, m int) (v numChunk, buf *[]uint6
 	}
 	w := int(ch.width)
 	buf = c.spill.buffer(m * w)
-	c.spill.get(bytesOf(buf, m*w), ch.at+int64(off*w))
+	c.spill.ReadAt(bytesOf(buf, m*w), ch.at+int64(off*w))
 	switch w {
 	case 1:
 		v.u8 = asValues[uint8](buf, m)
@@ -638,13 +638,13 @@ func (c *Codes) spillBlock(b int) {
 	d := diskBlock{width: uint8(c.width())}
 	switch d.width {
 	case 1:
-		d.at = c.spill.put(asBytes(c.u8[b]))
+		d.at = c.spill.Write(asBytes(c.u8[b]))
 		c.u8[b] = nil
 	case 2:
-		d.at = c.spill.put(asBytes(c.u16[b]))
+		d.at = c.spill.Write(asBytes(c.u16[b]))
 		c.u16[b] = nil
 	default:
-		d.at = c.spill.put(asBytes(c.u32[b]))
+		d.at = c.spill.Write(asBytes(c.u32[b]))
 		c.u32[b] = nil
 	}
 	c.disk[b] = d
@@ -663,7 +663,7 @@ func (c *Codes) readDisk(d diskBlock, off int, dst []uint32) {
 	w, m := int(d.width), len(dst)
 	buf := c.spill.buffer(m * w)
 	defer c.spill.release(buf)
-	c.spill.get(bytesOf(buf, m*w), d.at+int64(off*w))
+	c.spill.ReadAt(bytesOf(buf, m*w), d.at+int64(off*w))
 	switch w {
 	case 1:
 		for i, v := range asValues[uint8](buf, m) {

@@ -65,14 +65,6 @@ func (s *Spill) Close() error {
 	return s.err
 }
 
-// Write appends b to the spill file and returns where it lies, for ReadAt. After an error
-// (see Err) it writes nothing.
-func (s *Spill) Write(b []byte) int64 { return s.put(b) }
-
-// ReadAt reads len(b) bytes written at offset at into b; after an error (see Err) b holds
-// zeros.
-func (s *Spill) ReadAt(b []byte, at int64) { s.get(b, at) }
-
 // fail records the first error.
 func (s *Spill) fail(err error) {
 	s.mu.Lock()
@@ -82,8 +74,9 @@ func (s *Spill) fail(err error) {
 	}
 }
 
-// put appends b to the file and returns its offset.
-func (s *Spill) put(b []byte) int64 {
+// Write appends b to the spill file and returns where it lies, for ReadAt. After an error
+// (see Err) it writes nothing.
+func (s *Spill) Write(b []byte) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -106,8 +99,9 @@ func (s *Spill) put(b []byte) int64 {
 	return at
 }
 
-// get reads len(b) bytes at offset at into b (zeros after an error).
-func (s *Spill) get(b []byte, at int64) {
+// ReadAt reads len(b) bytes written at offset at into b; after an error (see Err) b holds
+// zeros.
+func (s *Spill) ReadAt(b []byte, at int64) {
 	s.mu.Lock()
 	f, failed := s.file, s.err != nil
 	s.mu.Unlock()
@@ -121,7 +115,7 @@ func (s *Spill) get(b []byte, at int64) {
 	}
 }
 
-// rewrite writes b at offset at, over bytes put before.
+// rewrite writes b at offset at, over bytes written before.
 func (s *Spill) rewrite(b []byte, at int64) {
 	s.mu.Lock()
 	f, failed := s.file, s.err != nil

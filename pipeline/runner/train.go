@@ -491,7 +491,6 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 	type worker struct {
 		builders [len(train.SampleNames)]*report.SummaryBuilder
 		batches  [len(train.SampleNames)]report.Sample
-		rows     [len(train.SampleNames)]int
 	}
 	workers := make([]worker, train.Workers(max(n, 1), size))
 	for w := range workers {
@@ -525,7 +524,6 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 			if len(smp.Score) == 0 {
 				continue
 			}
-			wk.rows[si] += len(smp.Score)
 			if err := wk.builders[si].Add(smp); err != nil {
 				return fmt.Errorf("sample %s: %w", train.SampleNames[si], err)
 			}
@@ -537,14 +535,13 @@ func validationSamples(ctx context.Context, t *train.Table, res *train.Result, s
 	}
 	var samples []report.Sample
 	for si, name := range train.SampleNames {
-		b, rows := workers[0].builders[si], workers[0].rows[si]
+		b := workers[0].builders[si]
 		for _, wk := range workers[1:] {
-			rows += wk.rows[si]
 			if err := b.Merge(wk.builders[si]); err != nil {
 				return nil, fmt.Errorf("sample %s: %w", name, err)
 			}
 		}
-		if rows == 0 {
+		if b.Rows() == 0 {
 			continue
 		}
 		sum, err := b.Summary()

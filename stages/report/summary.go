@@ -151,14 +151,11 @@ func (b *SummaryBuilder) add(r Sample) error {
 		return fmt.Errorf("attribute indices for %d characteristics, want %d", len(r.Attr), len(b.attrs))
 	}
 	b.started, b.withPD, b.withGrade = true, r.PD != nil, r.Grade != nil
-	for c, idx := range r.Attr {
-		if b.attrs == nil {
-			break
-		}
+	for c := range s.attr { // none when the builder counts no attributes
+		idx, counts := r.Attr[c], s.attr[c]
 		if len(idx) != n {
 			return fmt.Errorf("%d attribute indices of characteristic %d for %d rows", len(idx), c, n)
 		}
-		counts := s.attr[c]
 		for k, a := range idx {
 			if int(a) >= len(counts) {
 				return fmt.Errorf("attribute %d of characteristic %d at row %d is out of range [0, %d)", a, c, k, len(counts))
@@ -173,13 +170,7 @@ func (b *SummaryBuilder) add(r Sample) error {
 		}
 		grades = make([]int, n)
 		for i, g := range r.Grade {
-			k, ok := b.index[g]
-			if !ok {
-				k = len(s.grades)
-				b.index[g] = k
-				s.grades = append(s.grades, g)
-				s.gradeRows = append(s.gradeRows, 0)
-			}
+			k := b.gradeIndex(g)
 			grades[i] = k
 			s.gradeRows[k]++
 		}
@@ -236,16 +227,7 @@ func (b *SummaryBuilder) Merge(o *SummaryBuilder) error {
 	// o's grades by name: the ones off the scale may have come in another order.
 	remap := make([]int, len(os.grades))
 	for k, g := range os.grades {
-		j, ok := b.index[g]
-		if !ok {
-			j = len(s.grades)
-			b.index[g] = j
-			s.grades = append(s.grades, g)
-			if s.gradeRows != nil {
-				s.gradeRows = append(s.gradeRows, 0)
-			}
-		}
-		remap[k] = j
+		remap[k] = b.gradeIndex(g)
 	}
 	if os.gradeRows != nil {
 		if s.gradeRows == nil {
@@ -257,6 +239,24 @@ func (b *SummaryBuilder) Merge(o *SummaryBuilder) error {
 	}
 	return b.s.pds.merge(os.pds, remap)
 }
+
+// gradeIndex returns the index of grade g, adding it to the grades when it is new.
+func (b *SummaryBuilder) gradeIndex(g string) int {
+	k, ok := b.index[g]
+	if !ok {
+		s := b.s
+		k = len(s.grades)
+		b.index[g] = k
+		s.grades = append(s.grades, g)
+		if s.gradeRows != nil {
+			s.gradeRows = append(s.gradeRows, 0)
+		}
+	}
+	return k
+}
+
+// Rows returns the number of rows added so far.
+func (b *SummaryBuilder) Rows() int { return b.s.Rows() }
 
 // Summary finishes the summary. The builder must not be used after.
 func (b *SummaryBuilder) Summary() (*Summary, error) {
@@ -337,7 +337,6 @@ func sortPD(es []pdEntry) {
 type pdSorter struct {
 	spill   *frame.Spill
 	runRows int // pdRunRows, or fewer in tests
-	rows    int
 	buf     []pdEntry
 	runs    []pdRun
 	mem     [][]pdEntry // sorted runs kept in memory (no spill)
@@ -357,7 +356,6 @@ func (p *pdSorter) add(pd float64, bad int8, grade int) {
 		p.buf = slices.Grow(p.buf, min(max(len(p.buf), 1024), p.runRows-len(p.buf)))
 	}
 	p.buf = append(p.buf, pdEntry{key: math.Float64bits(pd), meta: uint16(grade+1)<<1 | uint16(bad)})
-	p.rows++
 	if len(p.buf) == p.runRows {
 		p.flush()
 	}
@@ -406,7 +404,6 @@ func (p *pdSorter) merge(o *pdSorter, remap []int) error {
 			sortPD(r)
 		}
 	}
-	p.rows += o.rows
 	p.runs = append(p.runs, o.runs...)
 	p.mem = append(p.mem, o.mem...)
 	for _, e := range o.buf {

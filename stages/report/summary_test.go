@@ -72,15 +72,7 @@ func TestSummariesValidateLikeRows(t *testing.T) {
 		summarised[k] = Sample{Name: s.Name, Summary: sum}
 	}
 	in.Samples = summarised
-	got, err := Validate(in, Thresholds{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		t.Errorf("validation of summaries differs from that of rows:\n%s\nversus\n%s", firstDifference(string(g), string(w)), firstDifference(string(w), string(g)))
-	}
+	sameValidation(t, "summaries", in, want)
 	if want.Samples[0].HosmerLemeshow == nil || len(want.Samples[1].CSI) == 0 || len(want.Samples[0].Calibration) == 0 {
 		t.Fatal("the rows give no Hosmer-Lemeshow, CSI or calibration: the test compares too little")
 	}
@@ -89,6 +81,21 @@ func TestSummariesValidateLikeRows(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
 		t.Errorf("spill files left: %v", left)
+	}
+}
+
+// sameValidation requires Validate of in to give want, the validation of the same samples
+// as rows, byte for byte in JSON.
+func sameValidation(t *testing.T, what string, in ValidationInput, want *Validation) {
+	t.Helper()
+	got, err := Validate(in, Thresholds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("validation of %s differs from that of rows:\n%s\nversus\n%s", what, firstDifference(string(g), string(w)), firstDifference(string(w), string(g)))
 	}
 }
 
@@ -181,15 +188,7 @@ func TestSummaryMergeRenumbersGrades(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.Samples = []Sample{{Name: "all", Summary: sum}}
-	got, err := Validate(in, Thresholds{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		t.Errorf("merged:\n%s\nrows:\n%s", firstDifference(string(g), string(w)), firstDifference(string(w), string(g)))
-	}
+	sameValidation(t, "merged", in, want)
 	if len(want.Samples[0].Calibration) != 3 {
 		t.Fatalf("calibration of %d grades, want 3", len(want.Samples[0].Calibration))
 	}

@@ -294,21 +294,28 @@ func shardsFitLikeOneProcess(t *testing.T, batches []ingest.Batch, rules Rules) 
 			if !slices.Equal(gotIDs, ids) {
 				t.Errorf("ids differ")
 			}
-			if g := mustJSON(t, got.Scorecard); g != wantJSON {
-				t.Errorf("scorecard differs:\n%s\nwant\n%s", g, wantJSON)
-			}
-			if g, w := mustJSON(t, got.Variables), mustJSON(t, want.Variables); g != w {
-				t.Errorf("variable reports differ:\n%s\nwant\n%s", g, w)
-			}
-			for j := range want.Attr {
-				a, b := make([]uint32, used), make([]uint32, used)
-				want.Attr[j].Decode(a, 0)
-				got.Attr[j].Decode(b, 0)
-				if !slices.Equal(a, b) {
-					t.Errorf("bins of %s differ", want.Selected[j])
-				}
-			}
+			sameFit(t, got, want, used)
 		})
+	}
+}
+
+// sameFit requires got to be the fit of want: the same scorecard, variable report, and bin
+// of each of the used rows of every selected variable.
+func sameFit(t *testing.T, got, want *Result, used int) {
+	t.Helper()
+	if g, w := mustJSON(t, got.Scorecard), mustJSON(t, want.Scorecard); g != w {
+		t.Errorf("scorecard differs:\n%s\nwant\n%s", g, w)
+	}
+	if g, w := mustJSON(t, got.Variables), mustJSON(t, want.Variables); g != w {
+		t.Errorf("variable reports differ:\n%s\nwant\n%s", g, w)
+	}
+	for j := range want.Attr {
+		a, b := make([]uint32, used), make([]uint32, used)
+		want.Attr[j].Decode(a, 0)
+		got.Attr[j].Decode(b, 0)
+		if !slices.Equal(a, b) {
+			t.Errorf("bins of %s differ", want.Selected[j])
+		}
 	}
 }
 

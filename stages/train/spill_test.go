@@ -61,19 +61,8 @@ func TestSpilledTableFitsTheSame(t *testing.T) {
 				t.Errorf("spill files %v, want one", files)
 			}
 			t.Logf("table %d bytes in memory; spill file %d bytes", full, s.Size())
-			if g, w := mustJSON(t, got.Scorecard), mustJSON(t, want.Scorecard); g != w {
-				t.Errorf("scorecard differs:\n%s\nwant\n%s", g, w)
-			}
-			if g, w := mustJSON(t, got.Variables), mustJSON(t, want.Variables); g != w {
-				t.Errorf("variable reports differ:\n%s\nwant\n%s", g, w)
-			}
-			for j := range want.Attr {
-				a, b := make([]uint32, used), make([]uint32, used)
-				want.Attr[j].Decode(a, 0)
-				got.Attr[j].Decode(b, 0)
-				if !slices.Equal(a, b) {
-					t.Errorf("bins of %s differ", want.Selected[j])
-				}
+			sameFit(t, got, want, used)
+			for j := range got.Attr {
 				if got.Attr[j].Bytes() > 1<<16 {
 					t.Errorf("bins of %s hold %d bytes in memory, want at most one block", want.Selected[j], got.Attr[j].Bytes())
 				}
@@ -116,12 +105,7 @@ func TestSpilledAssemblyFitsTheSame(t *testing.T) {
 	if !tab.Spilled() || s.Size() == 0 {
 		t.Fatalf("the assembled table did not spill (%d bytes in the spill file)", s.Size())
 	}
-	if g, w := mustJSON(t, got.Scorecard), mustJSON(t, want.Scorecard); g != w {
-		t.Errorf("scorecard differs:\n%s\nwant\n%s", g, w)
-	}
-	if g, w := mustJSON(t, got.Variables), mustJSON(t, want.Variables); g != w {
-		t.Errorf("variable reports differ:\n%s\nwant\n%s", g, w)
-	}
+	sameFit(t, got, want, tab.Used())
 }
 
 // TestSpilledNumericIDs reads a table with numeric ids and refused rows into a spill and

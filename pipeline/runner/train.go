@@ -248,16 +248,13 @@ func fitTrain(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, env *Env,
 
 	var samples []report.Sample
 	err = run.Stage(ctx, "score", func(ctx context.Context) error {
-		// The scored table first, then the validation samples: the Parquet writers and the
-		// samples are the two large things of this stage, and do not need to coexist.
-		if err := writeTrainScored(ctx, run, spec, t, res, asOf); err != nil {
-			return err
-		}
-		var spill *frame.Spill // the PDs of a table on disk go there too
+		// One scoring of every row gives the scored table and the validation samples, which
+		// are summaries (their PDs on the table's spill when it spilled).
+		var spill *frame.Spill
 		if t.Spilled() {
 			spill = in.rules.Spill
 		}
-		if samples, err = validationSamples(ctx, t, res, spill); err != nil {
+		if samples, err = writeTrainScored(ctx, run, spec, t, res, asOf, spill); err != nil {
 			return err
 		}
 		if len(t.Quarantine) > 0 {
@@ -397,14 +394,15 @@ func candidatesOf(columns []string, target jobs.Target, id, splitColumn string, 
 const scoredPartRows = 500_000
 
 // writeTrainScored scores every used row of t and writes the scored table,
-// scored/part-NNNNN.parquet of scoredPartRows rows each, in row order. Parts are scored,
-// built and written in parallel, each by one goroutine, so the parts do not depend on the
-// number of cores.
-func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *train.Table, res *train.Result, asOf time.Time) error {
+// scored/part-NNNNN.parquet of scoredPartRows rows each, in row order, and summarises the
+// validation samples from the same scores (sampleSummaries; PDs on spill when it is not
+// nil). Parts are scored, built and written in parallel, each by one goroutine, so the parts
+// do not depend on the number of cores.
+func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t *train.Table, res *train.Result, asOf time.Time, spill *frame.Spill) ([]report.Sample, error) {
 	n := t.Used()
 	pseudo, err := newPseudonymiser(spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	batch := min(publish.BatchRows, max(n, 1))
 	builder := newTrainScoredBuilder(res.Scorecard, arrow.Date32FromTime(asOf), spec.Name, res.Scorecard.Version, run.ID, batch)
@@ -412,6 +410,7 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 	parts := max(1, (n+scoredPartRows-1)/scoredPartRows)
 	outputs := make([][]pipeline.OutputFile, parts)
 	bufs := make([]*trainScoredRows, train.Workers(max(n, 1), scoredPartRows))
+	sums := newSampleSummaries(res.Scorecard, len(bufs), spill)
 	err = train.ForChunks(ctx, max(n, 1), scoredPartRows, func(w, k, lo, end int) error {
 		end = min(end, n)
 		if bufs[w] == nil {
@@ -442,6 +441,11 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 					pw.Abort()
 					return fmt.Errorf("%s: row %d: %w", rel, i, err)
 				}
+				sums.row(w, t.Sample[i], t.Bad[i], r)
+			}
+			if err := sums.flush(w); err != nil {
+				pw.Abort()
+				return err
 			}
 			rec := builder.build(rows, m)
 			err := ctx.Err()
@@ -467,76 +471,83 @@ func writeTrainScored(ctx context.Context, run *pipeline.Run, spec *jobs.Spec, t
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("scored: %w", err)
+		return nil, fmt.Errorf("scored: %w", err)
 	}
 	for _, out := range outputs {
 		for _, o := range out {
 			run.RecordOutput(o.Path, o.Size, o.SHA256)
 		}
 	}
-	return nil
+	return sums.samples()
 }
 
-// validationSamples scores every used row of t again and summarises each sample for
-// validation (report.SummaryBuilder), in report order: its scores counted by value, its
-// PDs, grades and labels sorted by PD — on spill beyond a million rows when it is not nil —
-// and, for every sample but train (whose attribute counts are the scorecard's own), its
-// rows per attribute (for CSI). Chunks of rows are scored in parallel, each goroutine
-// summarising its chunks, and the summaries merged: a summary does not depend on the order
-// of its rows, so the samples do not depend on the number of cores.
-func validationSamples(ctx context.Context, t *train.Table, res *train.Result, spill *frame.Spill) ([]report.Sample, error) {
-	n := t.Used()
-	const size = 1 << 16
-	sc := res.Scorecard
-	type worker struct {
-		builders [len(train.SampleNames)]*report.SummaryBuilder
-		batches  [len(train.SampleNames)]report.Sample
-	}
-	workers := make([]worker, train.Workers(max(n, 1), size))
-	for w := range workers {
+// sampleSummaries summarises the validation samples of a train run as its rows are scored
+// (report.SummaryBuilder): per sample its scores counted by value, its PDs, grades and
+// labels sorted by PD — on spill beyond a million rows when it is not nil — and, for every
+// sample but train (whose attribute counts are the scorecard's own), its rows per attribute
+// (for CSI). Each goroutine summarises the rows it scores into builders of its own, merged
+// at the end: a summary does not depend on the order of its rows, so the samples do not
+// depend on the number of cores.
+type sampleSummaries struct {
+	workers []summaryWorker
+}
+
+// summaryWorker is one goroutine's builders and the batch of rows it is gathering.
+type summaryWorker struct {
+	builders [len(train.SampleNames)]*report.SummaryBuilder
+	batches  [len(train.SampleNames)]report.Sample
+}
+
+func newSampleSummaries(sc *scorecard.Scorecard, workers int, spill *frame.Spill) *sampleSummaries {
+	s := &sampleSummaries{workers: make([]summaryWorker, workers)}
+	for w := range s.workers {
 		for si := range train.SampleNames {
-			workers[w].builders[si] = report.NewSummaryBuilder(sc, si != 0, spill)
+			s.workers[w].builders[si] = report.NewSummaryBuilder(sc, si != 0, spill)
 		}
 	}
-	err := train.ForChunks(ctx, n, size, func(w, _, lo, hi int) error {
-		wk := &workers[w]
-		for si := range wk.batches {
-			smp := &wk.batches[si]
-			smp.Score, smp.PD, smp.Grade, smp.Bad = smp.Score[:0], smp.PD[:0], smp.Grade[:0], smp.Bad[:0]
-			if si != 0 && smp.Attr == nil {
-				smp.Attr = make([][]uint16, len(sc.Characteristics))
-			}
-			for j := range smp.Attr {
-				smp.Attr[j] = smp.Attr[j][:0]
-			}
-		}
-		for i, r := range res.Scored(lo, hi) {
-			smp := &wk.batches[t.Sample[i]]
-			smp.Score = append(smp.Score, float64(r.Score))
-			smp.PD = append(smp.PD, r.PD)
-			smp.Grade = append(smp.Grade, r.Grade)
-			smp.Bad = append(smp.Bad, t.Bad[i])
-			for j := range smp.Attr {
-				smp.Attr[j] = append(smp.Attr[j], uint16(r.Attr[j]))
-			}
-		}
-		for si, smp := range wk.batches {
-			if len(smp.Score) == 0 {
-				continue
-			}
-			if err := wk.builders[si].Add(smp); err != nil {
+	return s
+}
+
+// row adds a scored row of sample si with label bad to goroutine w's batch.
+func (s *sampleSummaries) row(w int, si uint8, bad int8, r train.ScoredRow) {
+	smp := &s.workers[w].batches[si]
+	if si != 0 && smp.Attr == nil {
+		smp.Attr = make([][]uint16, len(r.Attr))
+	}
+	smp.Score = append(smp.Score, float64(r.Score))
+	smp.PD = append(smp.PD, r.PD)
+	smp.Grade = append(smp.Grade, r.Grade)
+	smp.Bad = append(smp.Bad, bad)
+	for j := range smp.Attr {
+		smp.Attr[j] = append(smp.Attr[j], uint16(r.Attr[j]))
+	}
+}
+
+// flush summarises goroutine w's batch and empties it.
+func (s *sampleSummaries) flush(w int) error {
+	wk := &s.workers[w]
+	for si := range wk.batches {
+		smp := &wk.batches[si]
+		if len(smp.Score) > 0 {
+			if err := wk.builders[si].Add(*smp); err != nil {
 				return fmt.Errorf("sample %s: %w", train.SampleNames[si], err)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		smp.Score, smp.PD, smp.Grade, smp.Bad = smp.Score[:0], smp.PD[:0], smp.Grade[:0], smp.Bad[:0]
+		for j := range smp.Attr {
+			smp.Attr[j] = smp.Attr[j][:0]
+		}
 	}
+	return nil
+}
+
+// samples merges the goroutines' summaries and returns the samples that have rows, in
+// report order.
+func (s *sampleSummaries) samples() ([]report.Sample, error) {
 	var samples []report.Sample
 	for si, name := range train.SampleNames {
-		b := workers[0].builders[si]
-		for _, wk := range workers[1:] {
+		b := s.workers[0].builders[si]
+		for _, wk := range s.workers[1:] {
 			if err := b.Merge(wk.builders[si]); err != nil {
 				return nil, fmt.Errorf("sample %s: %w", name, err)
 			}

@@ -229,17 +229,7 @@ func TestShardsFitLikeOneProcess(t *testing.T) {
 }
 
 func shardsFitLikeOneProcess(t *testing.T, batches []ingest.Batch, rules Rules) {
-	ctx := context.Background()
-	b := NewBuilder(rules)
-	for _, batch := range batches {
-		if err := b.Add(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	one, err := b.Table()
-	if err != nil {
-		t.Fatal(err)
-	}
+	one, want := fitTable(t, batches, rules) // the fit keeps the rows' labels, samples and ids
 	used := one.Used()
 	wantRefused := quarantined(one)
 	if one.Refused["duplicate_key"] < 20 {
@@ -252,10 +242,6 @@ func shardsFitLikeOneProcess(t *testing.T, batches []ingest.Batch, rules Rules) 
 		if (s < 2 || rules.Split.Method == "time") && !slices.Contains(sample, s) {
 			t.Fatalf("no row in sample %d", s)
 		}
-	}
-	want, err := FitTable(ctx, one, shardOptions())
-	if err != nil {
-		t.Fatal(err)
 	}
 	wantJSON := mustJSON(t, want.Scorecard)
 	if !slices.ContainsFunc(want.Scorecard.Characteristics, func(c scorecard.Characteristic) bool { return c.Name == "x" }) {
